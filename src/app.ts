@@ -1,0 +1,99 @@
+/**
+ * The composition root: `run(config)` wires the store and the SMPP server (later: delivery,
+ * receipts, forwarding, API, e-mail) into one App, and `App.close()` takes them down in order.
+ */
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { SmppServer } from './smpp/server.js';
+import { generatePassword, hashPassword } from './store/secrets.js';
+import { Store } from './store/store.js';
+
+/** The running service. */
+export interface App {
+  readonly config: Config;
+  readonly store: Store;
+  readonly smpp: SmppServer;
+  readonly log: Logger;
+  /** Ports actually listened on (differ from the config when it said 0). */
+  readonly ports: { smpp: number };
+  /** Credentials of the demo account when this start created it; shown once. */
+  readonly demo: { systemId: string; password: string } | null;
+  /** Graceful stop: stop accepting, answer what is in flight, unbind, close the database. */
+  close(): Promise<void>;
+}
+
+/** Options for `run` that are not configuration. */
+export interface RunOptions {
+  /** Logger to use (tests pass a silent or capturing one). */
+  log?: Logger;
+}
+
+/** Starts smscd with `config`. */
+export async function run(config: Config, options: RunOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.log.level);
+  const store = Store.open({ path: config.store.path, synchronous: config.store.synchronous });
+  const abandoned = store.sessions.closeAbandoned();
+  if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
+  const demo = ensureDemoAccount(store, config);
+
+  const smpp = new SmppServer(config.smpp, store, log.child({ component: 'smpp' }), config.store.commitMaxRows);
+  const smppPort = await smpp.listen();
+
+  const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => smpp.accountsChanged(store.accounts.list()));
+
+  let closing: Promise<void> | null = null;
+  const app: App = {
+    config,
+    store,
+    smpp,
+    log,
+    ports: { smpp: smppPort },
+    demo,
+    close() {
+      closing ??= (async () => {
+        stopWatching();
+        await smpp.close();
+        store.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+  log.info({ smpp: smppPort, db: config.store.path }, 'listening');
+  return app;
+}
+
+/** On the first start (no account yet, none created before) creates the demo account. */
+function ensureDemoAccount(store: Store, config: Config): App['demo'] {
+  if (!config.demo.enabled || store.settings.get('demo.created') || store.accounts.count() > 0) return null;
+  const password = generatePassword(8);
+  store.transaction(() => {
+    store.accounts.add({
+      systemId: config.demo.systemId,
+      passwordHash: hashPassword(password),
+      maxBinds: 10,
+      rate: 0,
+      allowedIps: [],
+      email: null,
+      apiTokenHash: null,
+    });
+    store.settings.set('demo.created', new Date().toISOString());
+  });
+  return { systemId: config.demo.systemId, password };
+}
+
+/**
+ * The CLI writes to the same database from another process. SQLite's `data_version` changes
+ * when another connection commits, so polling it is a cheap way to notice within a second.
+ */
+function watchForCliChanges(store: Store, intervalMs: number, onChange: () => void): () => void {
+  let version = store.dataVersion();
+  const timer = setInterval(() => {
+    const current = store.dataVersion();
+    if (current === version) return;
+    version = current;
+    onChange();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

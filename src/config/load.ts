@@ -1,0 +1,131 @@
+/**
+ * Configuration flows one way: defaults file → `--config` file → `SMSCD_*` environment →
+ * command-line flags, validated once into a frozen typed Config. Only this module reads
+ * `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.js';
+import { schema, type Config, type Leaf } from './schema.js';
+
+/** config/default.json of the installed package (dist/src/config → project root). */
+export const defaultConfigFile = fileURLToPath(new URL('../../../config/default.json', import.meta.url));
+
+type Tree = Record<string, unknown>;
+
+/** What `loadConfig` merges, in order; each later source wins. */
+export interface ConfigSources {
+  /** Path of a JSON file merged over the defaults (`--config`). */
+  file?: string;
+  /** Environment to read `SMSCD_<SECTION>_<KEY>` from. @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Dotted keys set last, e.g. `{ 'smpp.port': 0 }` from `--smpp-port 0`. */
+  overrides?: Record<string, unknown>;
+}
+
+/** Loads, merges and validates the configuration; throws ConfigError naming the bad key. */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const merged = readJson(defaultConfigFile, 'defaults');
+  if (sources.file) mergeInto(merged, readJson(sources.file, sources.file), '');
+  for (const [key, value] of envOverrides(sources.env ?? process.env)) setPath(merged, key, value);
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (value !== undefined) setPath(merged, key, value);
+  }
+  return validate(merged);
+}
+
+function readJson(file: string, label: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(label, `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isTree(parsed)) throw new Error('the top level must be an object');
+    return parsed;
+  } catch (err) {
+    throw new ConfigError(label, `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges objects; arrays and scalars replace. Unknown sections/keys are caught by validate. */
+function mergeInto(target: Tree, source: Tree, prefix: string): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (isTree(existing) && isTree(value)) mergeInto(existing, value, `${prefix}${key}.`);
+    else target[key] = value;
+  }
+}
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (!isTree(next)) throw new ConfigError(dotted, 'unknown setting');
+    node = next;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/** Every leaf key of the schema, dotted. */
+function leafKeys(): string[] {
+  const keys: string[] = [];
+  for (const [section, leaves] of Object.entries(schema)) {
+    for (const key of Object.keys(leaves)) keys.push(`${section}.${key}`);
+  }
+  return keys;
+}
+
+const squash = (s: string): string => s.replace(/[._]/g, '').toLowerCase();
+
+/**
+ * `SMSCD_SMPP_PORT=0` → `smpp.port = 0`; `SMSCD_SMPP_IDLE_TIMEOUT_SEC` and
+ * `SMSCD_SMPP_IDLETIMEOUTSEC` both name `smpp.idleTimeoutSec`. Values are read as JSON when they
+ * parse (numbers, booleans, arrays), else as strings.
+ */
+function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
+  const byName = new Map(leafKeys().map((key) => [squash(key), key]));
+  const out: Array<[string, unknown]> = [];
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('SMSCD_') || raw === undefined) continue;
+    const key = byName.get(squash(name.slice('SMSCD_'.length)));
+    if (!key) throw new ConfigError(name, 'unknown setting (environment variable)');
+    out.push([key, parseEnvValue(raw)]);
+  }
+  return out;
+}
+
+function parseEnvValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function validate(tree: Tree): Config {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const section of Object.keys(tree)) {
+    if (!(section in schema)) throw new ConfigError(section, 'unknown section');
+  }
+  for (const [section, leaves] of Object.entries(schema) as Array<[string, Record<string, Leaf<unknown>>]>) {
+    const values = tree[section];
+    if (!isTree(values)) throw new ConfigError(section, 'must be an object');
+    for (const key of Object.keys(values)) {
+      if (!(key in leaves)) throw new ConfigError(`${section}.${key}`, 'unknown setting');
+    }
+    const parsed: Record<string, unknown> = {};
+    for (const [key, leaf] of Object.entries(leaves)) {
+      parsed[key] = leaf(values[key], `${section}.${key}`);
+    }
+    out[section] = Object.freeze(parsed);
+  }
+  return Object.freeze(out) as unknown as Config;
+}

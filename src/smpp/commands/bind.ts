@@ -1,0 +1,71 @@
+/**
+ * bind_transmitter / bind_receiver / bind_transceiver (SMPP 3.4 §4.1): checked against the
+ * accounts table. Unknown system_id → ESME_RINVSYSID, wrong password → ESME_RINVPASWD, already
+ * bound → ESME_RALYBND, address not allowed or no bind left → ESME_RBINDFAIL.
+ */
+import { SmppStatusError } from '../../errors.js';
+import { verifyPassword } from '../../store/secrets.js';
+import { Status } from '../command-status.js';
+import { isAllowed } from '../ip-allow.js';
+import { encodeCStringResponse, Tlv, type Pdu } from '../pdu-codec.js';
+import type { BindType, SmppSession } from '../session.js';
+
+/** SMPP 3.4 §5.2.1: system_id is at most 16 octets with its NUL; password 9 (we allow longer). */
+const MAX_SYSTEM_ID = 15;
+const MAX_PASSWORD = 64;
+
+function binder(bindType: BindType) {
+  return async (session: SmppSession, pdu: Pdu): Promise<void> => {
+    if (session.state === 'bound' || session.state === 'binding') {
+      throw new SmppStatusError(Status.ESME_RALYBND, 'session is already bound');
+    }
+    const systemId = String(pdu.fields.system_id);
+    const password = String(pdu.fields.password);
+    const interfaceVersion = Number(pdu.fields.interface_version);
+    const refuse = (status: number, reason: string): never => {
+      session.log.warn({ systemId, bindType, reason }, 'bind refused');
+      throw new SmppStatusError(status, reason);
+    };
+    if (systemId.length === 0 || systemId.length > MAX_SYSTEM_ID) refuse(Status.ESME_RINVSYSID, 'system_id is empty or too long');
+    if (password.length > MAX_PASSWORD) refuse(Status.ESME_RINVPASWD, 'password too long');
+
+    const { store, binds } = session.ctx;
+    const account = store.accounts.bySystemId(systemId);
+    if (!account) return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
+    if (!isAllowed(account.allowedIps, session.remoteAddress)) refuse(Status.ESME_RBINDFAIL, 'source address not allowed');
+
+    session.state = 'binding';
+    const ok = await verifyPassword(password, account.passwordHash);
+    if (session.state !== 'binding') return; // the connection went away meanwhile
+    if (!ok) {
+      session.state = 'open';
+      refuse(Status.ESME_RINVPASWD, 'wrong password');
+    }
+    // Re-read: the account may have changed while the password was checked.
+    const current = store.accounts.byId(account.id);
+    if (!current) {
+      session.state = 'open';
+      return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
+    }
+    if (!binds.add(current, session)) {
+      session.state = 'open';
+      refuse(Status.ESME_RBINDFAIL, `account is at its limit of ${current.maxBinds} binds`);
+    }
+    const rowId = store.sessions.opened({
+      accountId: current.id,
+      systemId,
+      bindType,
+      interfaceVersion,
+      remoteAddress: session.remoteAddress,
+    });
+    session.markBound(current, bindType, interfaceVersion, rowId);
+    session.log.info({ interfaceVersion: `0x${interfaceVersion.toString(16)}` }, 'bound');
+    // SMPP 3.4 §5.3.2.25: tell a 3.4+ client which version we speak.
+    const tlvs: Array<[number, Buffer]> = interfaceVersion >= 0x34 ? [[Tlv.sc_interface_version, Buffer.from([0x34])]] : [];
+    session.write(encodeCStringResponse(pdu.commandId | 0x80000000, pdu.sequence, session.ctx.config.systemId, tlvs));
+  };
+}
+
+export const bindTransmitter = binder('transmitter');
+export const bindReceiver = binder('receiver');
+export const bindTransceiver = binder('transceiver');

@@ -1,0 +1,73 @@
+/** The SMPP listener: accepts connections and owns the sessions, their binds and the ingest. */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Account } from '../store/accounts.js';
+import { GroupCommitter } from '../store/group-commit.js';
+import type { NewMessage } from '../store/messages.js';
+import type { Store } from '../store/store.js';
+import { BindRegistry } from './bind-registry.js';
+import type { SmppContext } from './context.js';
+import { isAllowed } from './ip-allow.js';
+import { SmppSession } from './session.js';
+
+/** Listens for ESMEs. */
+export class SmppServer {
+  private readonly server: Server;
+  private readonly sessions = new Set<SmppSession>();
+  readonly binds = new BindRegistry<SmppSession>();
+  readonly ctx: SmppContext;
+
+  constructor(config: Config['smpp'], store: Store, log: Logger, commitMaxRows: number) {
+    const ingest = new GroupCommitter<NewMessage, string>(
+      (messages) => store.transaction(() => messages.map((m) => store.messages.insert(m))),
+      commitMaxRows,
+    );
+    this.ctx = { config, store, ingest, binds: this.binds, log };
+    this.server = createServer({ pauseOnConnect: false }, (socket) => {
+      const session = new SmppSession(socket, this.ctx);
+      this.sessions.add(session);
+      session.onClosed(() => this.sessions.delete(session));
+      session.log.debug('connected');
+    });
+    // A listener error after start (EMFILE, …) must not crash the process.
+    this.server.on('error', (err) => log.error({ err }, 'SMPP listener error'));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.ctx.config.port, this.ctx.config.host, () => {
+        this.server.off('error', onError);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /** Applies changed account rows to bound sessions (rates, removed accounts, allowed IPs). */
+  accountsChanged(accounts: readonly Account[]): void {
+    this.binds.refresh(accounts, (account, remote) => isAllowed(account.allowedIps, remote));
+  }
+
+  /** Connected sessions (bound or not). */
+  connections(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Graceful stop: no new connections, every session answers what it has read, gets an unbind,
+   * and closes; the pending group commit is flushed.
+   */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.sessions].map((s) => s.shutdown('server shutting down', this.ctx.config.shutdownGraceMs)));
+    await this.ctx.ingest.idle();
+    await closed;
+  }
+}

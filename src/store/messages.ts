@@ -1,0 +1,155 @@
+/** Repository for the `messages` table. */
+import type { Database, Statement } from 'better-sqlite3';
+
+/** The interface a message came in by (SPEC §1). */
+export type Channel = 'smpp' | 'api' | 'email' | 'console';
+
+/** A message as a producer hands it to the store. */
+export interface NewMessage {
+  accountId: number;
+  channel: Channel;
+  messageType: 'sms' | 'whatsapp';
+  sessionId: number | null;
+  serviceType: string;
+  sourceAddr: string;
+  sourceTon: number;
+  sourceNpi: number;
+  destAddr: string;
+  destTon: number;
+  destNpi: number;
+  esmClass: number;
+  protocolId: number;
+  priority: number;
+  registeredDelivery: number;
+  dataCoding: number;
+  /** User data header without its length octet. */
+  udh: Buffer | null;
+  body: Buffer;
+  /** `body` decoded by data_coding; null for binary data. */
+  text: string | null;
+  partRef: number | null;
+  partNumber: number | null;
+  partCount: number | null;
+  clientRef: string | null;
+  /** ms since epoch */
+  scheduleAt: number | null;
+  /** ms since epoch */
+  expiresAt: number | null;
+  status: string;
+  /** ms since epoch */
+  submittedAt: number;
+}
+
+/** A stored message; `id` is the message id handed to clients. */
+export interface StoredMessage extends NewMessage {
+  id: string;
+  updatedAt: number;
+}
+
+interface Row {
+  id: number;
+  account_id: number;
+  channel: Channel;
+  message_type: 'sms' | 'whatsapp';
+  session_id: number | null;
+  service_type: string;
+  source_addr: string;
+  source_ton: number;
+  source_npi: number;
+  dest_addr: string;
+  dest_ton: number;
+  dest_npi: number;
+  esm_class: number;
+  protocol_id: number;
+  priority: number;
+  registered_delivery: number;
+  data_coding: number;
+  udh: Buffer | null;
+  body: Buffer;
+  text: string | null;
+  part_ref: number | null;
+  part_number: number | null;
+  part_count: number | null;
+  client_ref: string | null;
+  schedule_at: number | null;
+  expires_at: number | null;
+  status: string;
+  submitted_at: number;
+  updated_at: number;
+}
+
+function fromRow(r: Row): StoredMessage {
+  return {
+    id: String(r.id),
+    accountId: r.account_id,
+    channel: r.channel,
+    messageType: r.message_type,
+    sessionId: r.session_id,
+    serviceType: r.service_type,
+    sourceAddr: r.source_addr,
+    sourceTon: r.source_ton,
+    sourceNpi: r.source_npi,
+    destAddr: r.dest_addr,
+    destTon: r.dest_ton,
+    destNpi: r.dest_npi,
+    esmClass: r.esm_class,
+    protocolId: r.protocol_id,
+    priority: r.priority,
+    registeredDelivery: r.registered_delivery,
+    dataCoding: r.data_coding,
+    udh: r.udh,
+    body: r.body,
+    text: r.text,
+    partRef: r.part_ref,
+    partNumber: r.part_number,
+    partCount: r.part_count,
+    clientRef: r.client_ref,
+    scheduleAt: r.schedule_at,
+    expiresAt: r.expires_at,
+    status: r.status,
+    submittedAt: r.submitted_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Message ids are the decimal row id: opaque to clients, never reused (AUTOINCREMENT). */
+const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
+/** Reads and writes messages. */
+export class MessageRepository {
+  private readonly insertStmt: Statement<unknown[]>;
+  private readonly byIdStmt: Statement<[number], Row>;
+
+  constructor(private readonly db: Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO messages (account_id, channel, message_type, session_id, service_type,
+         source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, esm_class, protocol_id,
+         priority, registered_delivery, data_coding, udh, body, text, part_ref, part_number, part_count,
+         client_ref, schedule_at, expires_at, status, submitted_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
+  }
+
+  /** Inserts one message and returns its id. Call inside a transaction to group commits. */
+  insert(m: NewMessage): string {
+    const info = this.insertStmt.run(
+      m.accountId, m.channel, m.messageType, m.sessionId, m.serviceType,
+      m.sourceAddr, m.sourceTon, m.sourceNpi, m.destAddr, m.destTon, m.destNpi, m.esmClass, m.protocolId,
+      m.priority, m.registeredDelivery, m.dataCoding, m.udh, m.body, m.text, m.partRef, m.partNumber, m.partCount,
+      m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt,
+    );
+    return String(info.lastInsertRowid);
+  }
+
+  /** The message with this id, or undefined (also for ids that are not ours in form). */
+  byId(id: string): StoredMessage | undefined {
+    if (!ID_PATTERN.test(id)) return undefined;
+    const row = this.byIdStmt.get(Number(id));
+    return row && fromRow(row);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  }
+}

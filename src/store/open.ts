@@ -1,0 +1,38 @@
+/**
+ * Opens the SQLite database (WAL, configured `synchronous`) and brings its schema up to date.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations.js';
+
+/** How to open the database. */
+export interface OpenOptions {
+  path: string;
+  /** @defaultValue 'FULL' */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+}
+
+/** Opens (creating if needed) and migrates the database. */
+export function openDatabase(options: OpenOptions): Database.Database {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  // The CLI and the server share the file: wait for each other's write locks instead of failing.
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,44 @@
+/** The store: one SQLite connection and one repository per table. */
+import type Database from 'better-sqlite3';
+import { AccountRepository } from './accounts.js';
+import { MessageRepository } from './messages.js';
+import { openDatabase, type OpenOptions } from './open.js';
+import { SessionRepository } from './sessions.js';
+import { SettingsRepository } from './settings.js';
+
+/** The database and its repositories. */
+export class Store {
+  readonly accounts: AccountRepository;
+  readonly messages: MessageRepository;
+  readonly sessions: SessionRepository;
+  readonly settings: SettingsRepository;
+
+  private constructor(readonly db: Database.Database) {
+    this.accounts = new AccountRepository(db);
+    this.messages = new MessageRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.settings = new SettingsRepository(db);
+  }
+
+  /** Opens and migrates the database. */
+  static open(options: OpenOptions): Store {
+    return new Store(openDatabase(options));
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * A number that changes whenever another connection (the CLI) commits: polled by the server
+   * to pick up changes without a restart.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
