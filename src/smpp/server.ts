@@ -56,8 +56,8 @@ export class SmppServer {
   }
 
   /** Connected sessions (bound or not). */
-  connections(): number {
-    return this.sessions.size;
+  connections(): SmppSession[] {
+    return [...this.sessions];
   }
 
   /**
