@@ -33,9 +33,10 @@ export class PduFormatError extends SmppStatusError {
 export class ConfigError extends Error {
   constructor(
     readonly key: string,
-    message: string,
+    /** What is wrong, without the key. */
+    readonly detail: string,
   ) {
-    super(`config ${key}: ${message}`);
+    super(`config ${key}: ${detail}`);
     this.name = 'ConfigError';
   }
 }

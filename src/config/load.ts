@@ -85,10 +85,17 @@ function leafKeys(): string[] {
 
 const squash = (s: string): string => s.replace(/[._]/g, '').toLowerCase();
 
+/** A value from the environment: text until the setting's parser says what it must be. */
+class EnvValue {
+  constructor(
+    readonly name: string,
+    readonly raw: string,
+  ) {}
+}
+
 /**
  * `SMSCD_SMPP_PORT=0` → `smpp.port = 0`; `SMSCD_SMPP_IDLE_TIMEOUT_SEC` and
- * `SMSCD_SMPP_IDLETIMEOUTSEC` both name `smpp.idleTimeoutSec`. Values are read as JSON when they
- * parse (numbers, booleans, arrays), else as strings.
+ * `SMSCD_SMPP_IDLETIMEOUTSEC` both name `smpp.idleTimeoutSec`.
  */
 function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
   const byName = new Map(leafKeys().map((key) => [squash(key), key]));
@@ -97,16 +104,32 @@ function envOverrides(env: NodeJS.ProcessEnv): Array<[string, unknown]> {
     if (!name.startsWith('SMSCD_') || raw === undefined) continue;
     const key = byName.get(squash(name.slice('SMSCD_'.length)));
     if (!key) throw new ConfigError(name, 'unknown setting (environment variable)');
-    out.push([key, parseEnvValue(raw)]);
+    out.push([key, new EnvValue(name, raw)]);
   }
   return out;
 }
 
-function parseEnvValue(raw: string): unknown {
+/**
+ * Text first (so `SMSCD_SMPP_SYSTEM_ID=12345` stays a string); when the setting wants something
+ * else, the text is read as JSON (numbers, booleans, arrays, objects).
+ */
+function parseLeaf(leaf: Leaf<unknown>, value: unknown, key: string): unknown {
+  if (!(value instanceof EnvValue)) return leaf(value, key);
   try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
+    return leaf(value.raw, key);
+  } catch (asText) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value.raw);
+    } catch {
+      throw asText;
+    }
+    try {
+      return leaf(parsed, key);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(key, `${err.detail} (from ${value.name})`);
+      throw err;
+    }
   }
 }
 
@@ -123,7 +146,7 @@ function validate(tree: Tree): Config {
     }
     const parsed: Record<string, unknown> = {};
     for (const [key, leaf] of Object.entries(leaves)) {
-      parsed[key] = leaf(values[key], `${section}.${key}`);
+      parsed[key] = parseLeaf(leaf, values[key], `${section}.${key}`);
     }
     out[section] = Object.freeze(parsed);
   }

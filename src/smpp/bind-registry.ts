@@ -24,7 +24,9 @@ export class BindRegistry<S extends BoundSession = BoundSession> {
     if (!set) this.byAccount.set(account.id, (set = new Set()));
     if (set.size >= account.maxBinds) return false;
     set.add(session);
-    if (!this.limiters.has(account.id)) this.limiters.set(account.id, new TokenBucket(account.rate));
+    const limiter = this.limiters.get(account.id);
+    if (limiter) limiter.setRate(account.rate);
+    else this.limiters.set(account.id, new TokenBucket(account.rate));
     return true;
   }
 
@@ -32,10 +34,8 @@ export class BindRegistry<S extends BoundSession = BoundSession> {
     const set = this.byAccount.get(accountId);
     if (!set) return;
     set.delete(session);
-    if (set.size === 0) {
-      this.byAccount.delete(accountId);
-      this.limiters.delete(accountId);
-    }
+    // The limiter stays: unbinding and binding again must not refill the bucket.
+    if (set.size === 0) this.byAccount.delete(accountId);
   }
 
   sessionsOf(accountId: number): ReadonlySet<S> {
@@ -54,13 +54,17 @@ export class BindRegistry<S extends BoundSession = BoundSession> {
   /** Applies fresh account rows (after a CLI change): new rates; sessions of removed accounts end. */
   refresh(accounts: readonly Account[], isAllowed: (account: Account, remote: string) => boolean): void {
     const byId = new Map(accounts.map((a) => [a.id, a]));
+    for (const [accountId, limiter] of this.limiters) {
+      const account = byId.get(accountId);
+      if (account) limiter.setRate(account.rate);
+      else this.limiters.delete(accountId);
+    }
     for (const [accountId, set] of this.byAccount) {
       const account = byId.get(accountId);
       if (!account) {
         for (const session of set) session.kick('account removed');
         continue;
       }
-      this.limiters.get(accountId)?.setRate(account.rate);
       for (const session of set) {
         if (!isAllowed(account, session.remoteAddress)) session.kick('source address no longer allowed');
       }

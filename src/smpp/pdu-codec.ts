@@ -6,7 +6,7 @@
  * undefined fields and silently clips short_message and TLVs (notes/smpp-library.md).
  */
 import smpp from 'smpp';
-import { PduFormatError } from '../errors.js';
+import { PduFormatError, SmppStatusError } from '../errors.js';
 import { Status } from './command-status.js';
 import { HEADER_LENGTH } from './frame-reader.js';
 
@@ -153,12 +153,15 @@ export const Tlv = {
   network_error_code: 0x0423,
 } as const;
 
-/** Reads an integer TLV of 1, 2 or 4 octets; undefined when absent; throws when the size is wrong. */
+/**
+ * Reads an integer TLV of 1, 2 or 4 octets; undefined when absent. A wrong size refuses that one
+ * request (ESME_RINVPARLEN): the PDU itself was framed correctly, so the session goes on.
+ */
 export function tlvInt(pdu: Pdu, tag: number, name: string, size: 1 | 2 | 4): number | undefined {
   const value = pdu.tlvs.get(tag);
   if (value === undefined) return undefined;
   if (value.length !== size) {
-    throw new PduFormatError(`TLV ${name} must be ${size} octet(s), got ${value.length}`, pdu.sequence, Status.ESME_RINVPARLEN);
+    throw new SmppStatusError(Status.ESME_RINVPARLEN, `TLV ${name} must be ${size} octet(s), got ${value.length}`);
   }
   return size === 1 ? value[0]! : size === 2 ? value.readUInt16BE(0) : value.readUInt32BE(0);
 }

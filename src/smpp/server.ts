@@ -22,6 +22,7 @@ export class SmppServer {
     const ingest = new GroupCommitter<NewMessage, string>(
       (messages) => store.transaction(() => messages.map((m) => store.messages.insert(m))),
       commitMaxRows,
+      (err) => log.error({ err }, 'submit callback failed'),
     );
     this.ctx = { config, store, ingest, binds: this.binds, log };
     this.server = createServer({ pauseOnConnect: false }, (socket) => {

@@ -22,6 +22,8 @@ export class GroupCommitter<T, R> {
   constructor(
     private readonly writeAll: (items: T[]) => R[],
     private readonly maxRows: number,
+    /** Told about a callback that threw; the other callbacks of the group still run. */
+    private readonly onCallbackError: (err: unknown) => void = (err) => console.error(err),
   ) {}
 
   /** Queues one write; `done` runs after the commit. */
@@ -52,14 +54,20 @@ export class GroupCommitter<T, R> {
     while (this.items.length > 0) {
       const items = this.items.splice(0, this.maxRows);
       const callbacks = this.callbacks.splice(0, items.length);
-      let results: R[];
+      let results: R[] | null = null;
+      let failure: Error | null = null;
       try {
         results = this.writeAll(items);
       } catch (err) {
-        for (const done of callbacks) done(err as Error);
-        continue;
+        failure = err as Error;
       }
-      for (let i = 0; i < callbacks.length; i++) callbacks[i]!(null, results[i]);
+      for (let i = 0; i < callbacks.length; i++) {
+        try {
+          callbacks[i]!(failure, results?.[i]);
+        } catch (err) {
+          this.onCallbackError(err);
+        }
+      }
     }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];

@@ -276,3 +276,45 @@ test('a bind handler that throws answers ESME_RSYSERR and disturbs no session', 
   const bound = await call(session, 'bind_transceiver', { system_id: 'acme', password: 'pw1', interface_version: 0x34 });
   assertStatus(bound, Status.ESME_ROK, 'bind after the lookup was restored');
 });
+
+test('a bind that fails while recording the session leaves the connection free to bind again', async (t) => {
+  const app = await appFor(t);
+  app.addAccount('acme', 'pw1');
+  const session = owned(t, await connect(app.port));
+  const sessions = app.app.store.sessions;
+  const original = sessions.opened;
+  // E.g. SQLITE_BUSY when the CLI holds the write lock longer than busy_timeout.
+  sessions.opened = () => {
+    throw new Error('database is locked');
+  };
+  try {
+    const failed = await call(session, 'bind_transceiver', { system_id: 'acme', password: 'pw1', interface_version: 0x34 });
+    assertStatus(failed, Status.ESME_RSYSERR, 'bind while the session record cannot be written');
+  } finally {
+    sessions.opened = original;
+  }
+  const again = await call(session, 'bind_transceiver', { system_id: 'acme', password: 'pw1', interface_version: 0x34 });
+  assertStatus(again, Status.ESME_ROK, 'second bind on the same connection after the failed one');
+});
+
+test('a bind that fails while recording the session does not keep a bind slot', async (t) => {
+  const app = await appFor(t);
+  const account = app.addAccount('acme', 'pw1', { maxBinds: 1 });
+  const session = await connect(app.port);
+  const sessions = app.app.store.sessions;
+  const original = sessions.opened;
+  sessions.opened = () => {
+    throw new Error('database is locked');
+  };
+  try {
+    const failed = await call(session, 'bind_transceiver', { system_id: 'acme', password: 'pw1', interface_version: 0x34 });
+    assertStatus(failed, Status.ESME_RSYSERR, 'bind while the session record cannot be written');
+  } finally {
+    sessions.opened = original;
+    await closeSession(session);
+  }
+  const held = await eventually(() => app.app.smpp.binds.sessionsOf(account.id).size === 0, 2000, 'bind slot released').catch((err: Error) => err);
+  const next = await bindOwned(t, app, 'acme', 'pw1');
+  assertStatus(next.response, Status.ESME_ROK, 'bind on a new connection after the failed one closed (maxBinds 1)');
+  assert.ok(!(held instanceof Error), `wanted no bind registered for the account, had ${app.app.smpp.binds.sessionsOf(account.id).size}`);
+});

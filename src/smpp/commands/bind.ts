@@ -37,28 +37,28 @@ function binder(bindType: BindType) {
     session.state = 'binding';
     const ok = await verifyPassword(password, account.passwordHash);
     if (session.state !== 'binding') return; // the connection went away meanwhile
-    if (!ok) {
-      session.state = 'open';
-      refuse(Status.ESME_RINVPASWD, 'wrong password');
+    let registered: number | null = null;
+    try {
+      if (!ok) refuse(Status.ESME_RINVPASWD, 'wrong password');
+      // Re-read: the account may have changed while the password was checked.
+      const current = store.accounts.byId(account.id);
+      if (!current) return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
+      if (!binds.add(current, session)) refuse(Status.ESME_RBINDFAIL, `account is at its limit of ${current.maxBinds} binds`);
+      registered = current.id;
+      const rowId = store.sessions.opened({
+        accountId: current.id,
+        systemId,
+        bindType,
+        interfaceVersion,
+        remoteAddress: session.remoteAddress,
+      });
+      session.markBound(current, bindType, interfaceVersion, rowId);
+    } catch (err) {
+      // Whatever failed (a refusal, or the database), the connection may try again cleanly.
+      if (registered !== null) binds.remove(registered, session);
+      if (session.state === 'binding') session.state = 'open';
+      throw err;
     }
-    // Re-read: the account may have changed while the password was checked.
-    const current = store.accounts.byId(account.id);
-    if (!current) {
-      session.state = 'open';
-      return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
-    }
-    if (!binds.add(current, session)) {
-      session.state = 'open';
-      refuse(Status.ESME_RBINDFAIL, `account is at its limit of ${current.maxBinds} binds`);
-    }
-    const rowId = store.sessions.opened({
-      accountId: current.id,
-      systemId,
-      bindType,
-      interfaceVersion,
-      remoteAddress: session.remoteAddress,
-    });
-    session.markBound(current, bindType, interfaceVersion, rowId);
     session.log.info({ interfaceVersion: `0x${interfaceVersion.toString(16)}` }, 'bound');
     // SMPP 3.4 §5.3.2.25: tell a 3.4+ client which version we speak.
     const tlvs: Array<[number, Buffer]> = interfaceVersion >= 0x34 ? [[Tlv.sc_interface_version, Buffer.from([0x34])]] : [];

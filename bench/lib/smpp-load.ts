@@ -1,0 +1,165 @@
+// The shared SMPP load client of the benchmarks: a few transceiver binds, each keeping a fixed
+// window of submit_sm outstanding, as a real high-volume ESME does. The same client drives every
+// server compared, so differences in rate are the servers' differences.
+import smpp from 'smpp';
+
+export interface LoadOptions {
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  binds: number;
+  /** Most submit_sm outstanding per bind; the next is sent when a response arrives. */
+  window: number;
+  /** submit_sm to send in total, split across the binds. */
+  count: number;
+  shortMessage?: string;
+}
+
+export interface LoadResult {
+  submitted: number;
+  /** Responses with command_status 0. */
+  ok: number;
+  /** Responses with a non-zero command_status, counted per status. */
+  failed: Record<number, number>;
+  /** From all binds done to the last response. */
+  elapsedMs: number;
+  /** Accepted messages per second: rejections do not count as throughput. */
+  ratePerSec: number;
+}
+
+const BIND_TIMEOUT_MS = 30_000;
+const STALL_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+const SOURCE_ADDR = '4366012345';
+const DEFAULT_TEXT = 'Hello from the ingest benchmark';
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.binds < 1 || options.window < 1 || options.count < 0) {
+    throw new Error(`invalid load options: binds ${options.binds}, window ${options.window}, count ${options.count}`);
+  }
+  const sessions: smpp.Session[] = [];
+  try {
+    for (let i = 0; i < options.binds; i++) sessions.push(openSession(options));
+    await Promise.all(sessions.map((session, i) => bind(session, options, i)));
+    return await submitAll(sessions, options);
+  } finally {
+    await Promise.all(sessions.map(closeSession));
+  }
+}
+
+function openSession(options: LoadOptions): smpp.Session {
+  const session = smpp.connect({ host: options.host, port: options.port });
+  // The server may send receipts (deliver_sm) and keep-alives at any time; answer them so it
+  // never has to wait on us or drop the bind.
+  session.on('deliver_sm', (pdu: smpp.PDU) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
+  session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
+  return session;
+}
+
+function bind(session: smpp.Session, options: LoadOptions, index: number): Promise<void> {
+  const where = `bind ${index + 1} to ${options.host}:${options.port} as ${options.systemId}`;
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      session.off('error', onError);
+      session.off('close', onClose);
+      // After the bind an error is reported through the stall check; keep a listener so the
+      // library's 'error' event never crashes the process.
+      session.on('error', () => undefined);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onError = (err: Error): void => finish(new Error(`${where} failed: ${err.message}`));
+    const onClose = (): void => finish(new Error(`${where} failed: connection closed`));
+    const timer = setTimeout(() => finish(new Error(`${where} timed out after ${BIND_TIMEOUT_MS} ms`)), BIND_TIMEOUT_MS);
+    session.on('error', onError);
+    session.on('close', onClose);
+    session.bind_transceiver({ system_id: options.systemId, password: options.password }, (pdu) => {
+      if (pdu.command_status === 0) finish();
+      else finish(new Error(`${where} rejected with command_status 0x${pdu.command_status.toString(16).padStart(8, '0')}`));
+    });
+  });
+}
+
+function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<LoadResult> {
+  const text = options.shortMessage ?? DEFAULT_TEXT;
+  const failed: Record<number, number> = {};
+  let submitted = 0;
+  let responses = 0;
+  let ok = 0;
+  let destinationCounter = 0;
+
+  return new Promise<LoadResult>((resolve, reject) => {
+    let done = false;
+    let lastProgress = performance.now();
+    const start = performance.now();
+
+    const fail = (message: string): void => {
+      if (done) return;
+      done = true;
+      clearInterval(stallCheck);
+      reject(new Error(`${message} (${submitted} submitted, ${responses} answered)`));
+    };
+    const finishIfDone = (): void => {
+      if (done || responses < options.count) return;
+      done = true;
+      clearInterval(stallCheck);
+      const elapsedMs = performance.now() - start;
+      resolve({ submitted, ok, failed, elapsedMs, ratePerSec: elapsedMs > 0 ? (ok * 1000) / elapsedMs : 0 });
+    };
+    const stallCheck = setInterval(() => {
+      const idle = performance.now() - lastProgress;
+      if (idle > STALL_TIMEOUT_MS) fail(`load stalled: no response for ${Math.round(idle / 1000)} s`);
+    }, 1_000);
+
+    sessions.forEach((session, index) => {
+      // An even split; the first `count % binds` sessions take one more.
+      const share = Math.floor(options.count / sessions.length) + (index < options.count % sessions.length ? 1 : 0);
+      let sent = 0;
+      const sendNext = (): void => {
+        if (done || sent >= share) return;
+        sent += 1;
+        submitted += 1;
+        destinationCounter = (destinationCounter + 1) % 10_000_000;
+        const accepted = session.submit_sm(
+          {
+            source_addr: SOURCE_ADDR,
+            destination_addr: `43676${String(destinationCounter).padStart(7, '0')}`,
+            short_message: text,
+            registered_delivery: 0,
+          },
+          onResponse,
+        );
+        if (!accepted) fail(`bind ${index + 1}: connection no longer writable`);
+      };
+      const onResponse = (pdu: smpp.PDU): void => {
+        responses += 1;
+        lastProgress = performance.now();
+        if (pdu.command_status === 0) ok += 1;
+        else failed[pdu.command_status] = (failed[pdu.command_status] ?? 0) + 1;
+        sendNext();
+        finishIfDone();
+      };
+      // A no-op once the run is done, when we close the sessions ourselves.
+      session.on('close', () => fail(`bind ${index + 1}: connection closed by the server`));
+      for (let i = 0; i < Math.min(options.window, share); i++) sendNext();
+    });
+    finishIfDone(); // count 0
+  });
+}
+
+/** Unbind politely, then close; never hang the benchmark on a server that does not answer. */
+function closeSession(session: smpp.Session): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (session.socket.destroyed) return resolve();
+    const timer = setTimeout(() => session.destroy(), CLOSE_TIMEOUT_MS);
+    session.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    const sent = session.socket.writable && session.unbind(() => session.close());
+    if (!sent) session.close();
+  });
+}

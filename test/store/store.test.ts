@@ -1,0 +1,285 @@
+/**
+ * The SQLite store (SPEC §9, §3 "message_id unique across restarts"): migrations, pragmas,
+ * password hashing, the accounts repository, message ids, and the group committer.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { publicAccount, type NewAccount } from '../../src/store/accounts.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
+import type { NewMessage } from '../../src/store/messages.js';
+import { migrations } from '../../src/store/migrations.js';
+import { hashPassword, verifyPassword } from '../../src/store/secrets.js';
+import { Store } from '../../src/store/store.js';
+
+/** A path for a database file that does not exist yet; its directory is removed after the test. */
+function freshPath(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smscd-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'sub', 'smscd.db');
+}
+
+/** Opens a store that is closed after the test. */
+function openStore(t: TestContext, path: string): Store {
+  const store = Store.open({ path });
+  t.after(() => store.close());
+  return store;
+}
+
+function newAccount(systemId: string, extra: Partial<NewAccount> = {}): NewAccount {
+  return {
+    systemId,
+    passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
+    maxBinds: 2,
+    rate: 0,
+    allowedIps: [],
+    email: null,
+    apiTokenHash: null,
+    ...extra,
+  };
+}
+
+function newMessage(accountId: number, text: string): NewMessage {
+  return {
+    accountId,
+    channel: 'smpp',
+    messageType: 'sms',
+    sessionId: null,
+    serviceType: '',
+    sourceAddr: '436601234567',
+    sourceTon: 1,
+    sourceNpi: 1,
+    destAddr: '436991234567',
+    destTon: 1,
+    destNpi: 1,
+    esmClass: 0,
+    protocolId: 0,
+    priority: 0,
+    registeredDelivery: 0,
+    dataCoding: 0,
+    udh: null,
+    body: Buffer.from(text),
+    text,
+    partRef: null,
+    partNumber: null,
+    partCount: null,
+    clientRef: null,
+    scheduleAt: null,
+    expiresAt: null,
+    status: 'enroute',
+    submittedAt: Date.now(),
+  };
+}
+
+describe('opening', () => {
+  test('a new file gets every migration (user_version = number of migrations); re-opening is idempotent', (t) => {
+    const path = freshPath(t);
+    const latest = migrations[migrations.length - 1]!.version;
+    assert.equal(latest, migrations.length, 'wanted migrations numbered 1…n');
+
+    const first = Store.open({ path });
+    const version = first.db.pragma('user_version', { simple: true });
+    assert.equal(version, migrations.length, `wanted user_version ${migrations.length} on a new file, had ${String(version)}`);
+    const tables = first.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all();
+    assert.deepEqual(tables, ['accounts', 'messages', 'sessions', 'settings']);
+    first.accounts.add(newAccount('acme'));
+    first.close();
+
+    const second = openStore(t, path);
+    const again = second.db.pragma('user_version', { simple: true });
+    assert.equal(again, migrations.length, `wanted user_version unchanged on re-open, had ${String(again)}`);
+    assert.equal(second.accounts.count(), 1, 'wanted the account written before re-opening kept');
+  });
+
+  test('WAL journal mode and synchronous FULL (2) are set', (t) => {
+    const store = openStore(t, freshPath(t));
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 2, 'wanted synchronous FULL (2) by default');
+  });
+
+  test('synchronous follows the option', (t) => {
+    const store = Store.open({ path: freshPath(t), synchronous: 'NORMAL' });
+    t.after(() => store.close());
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 1, 'wanted synchronous NORMAL (1)');
+  });
+});
+
+describe('passwords', () => {
+  test('a hash verifies the right password and not a wrong one; two hashes of one password differ', async () => {
+    const hash = hashPassword('s3cret');
+    assert.ok(hash.startsWith('scrypt$'), `wanted a scrypt hash, had ${hash}`);
+    assert.ok(!hash.includes('s3cret'), 'wanted the password not to appear in its hash');
+    assert.equal(await verifyPassword('s3cret', hash), true, 'wanted the right password to verify');
+    assert.equal(await verifyPassword('s3cret ', hash), false, 'wanted a wrong password refused');
+    assert.equal(await verifyPassword('', hash), false, 'wanted an empty password refused');
+    const other = hashPassword('s3cret');
+    assert.notEqual(other, hash, 'wanted two hashes of the same password to differ (salt)');
+    assert.equal(await verifyPassword('s3cret', other), true);
+  });
+
+  test('a malformed stored hash verifies nothing', async () => {
+    assert.equal(await verifyPassword('x', 'plain-text'), false);
+    assert.equal(await verifyPassword('x', ''), false);
+  });
+});
+
+describe('accounts', () => {
+  test('add, update, remove and list', (t) => {
+    const store = openStore(t, freshPath(t));
+    const acme = store.accounts.add(newAccount('acme', { rate: 5, allowedIps: ['10.0.0.0/8'], email: 'ops@acme.test' }), 1000);
+    store.accounts.add(newAccount('beta'), 1000);
+    assert.ok(acme.id > 0);
+    assert.equal(acme.systemId, 'acme');
+    assert.equal(acme.rate, 5);
+    assert.deepEqual(acme.allowedIps, ['10.0.0.0/8']);
+    assert.equal(acme.email, 'ops@acme.test');
+    assert.equal(acme.createdAt, 1000);
+    assert.deepEqual(store.accounts.bySystemId('acme'), acme);
+    assert.deepEqual(store.accounts.byId(acme.id), acme);
+
+    assert.deepEqual(
+      store.accounts.list().map((a) => a.systemId),
+      ['acme', 'beta'],
+    );
+    assert.throws(() => store.accounts.add(newAccount('acme')), /UNIQUE/, 'wanted a second "acme" refused');
+
+    const updated = store.accounts.update('acme', { rate: 50, maxBinds: 7, allowedIps: [], email: null }, 2000);
+    assert.ok(updated, 'wanted the updated account back');
+    assert.equal(updated.rate, 50);
+    assert.equal(updated.maxBinds, 7);
+    assert.deepEqual(updated.allowedIps, []);
+    assert.equal(updated.email, null);
+    assert.equal(updated.createdAt, 1000);
+    assert.equal(updated.updatedAt, 2000);
+    assert.equal(updated.passwordHash, acme.passwordHash, 'wanted fields not in the patch kept');
+    assert.equal(store.accounts.update('nobody', { rate: 1 }), undefined);
+
+    assert.equal(store.accounts.remove('acme'), true);
+    assert.equal(store.accounts.remove('acme'), false, 'wanted a second remove to report nothing removed');
+    assert.equal(store.accounts.bySystemId('acme'), undefined);
+    assert.deepEqual(
+      store.accounts.list().map((a) => a.systemId),
+      ['beta'],
+    );
+    assert.equal(store.accounts.count(), 1);
+  });
+
+  test('publicAccount carries no hash fields', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme', { passwordHash: hashPassword('pw'), apiTokenHash: 'f'.repeat(64) }), Date.UTC(2024, 0, 2));
+    const view = publicAccount(account);
+    assert.ok(!('passwordHash' in view), 'wanted no passwordHash in the public view');
+    assert.ok(!('apiTokenHash' in view), 'wanted no apiTokenHash in the public view');
+    const json = JSON.stringify(view);
+    assert.ok(!json.includes(account.passwordHash) && !json.includes('f'.repeat(64)), `wanted no hash in ${json}`);
+    assert.equal(view.hasApiToken, true);
+    assert.equal(view.systemId, 'acme');
+    assert.equal(view.createdAt, '2024-01-02T00:00:00.000Z');
+  });
+});
+
+describe('message ids', () => {
+  test('are unique and increasing across close and re-open of the same file', (t) => {
+    const path = freshPath(t);
+    const ids: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const store = Store.open({ path });
+      try {
+        const account = store.accounts.bySystemId('acme') ?? store.accounts.add(newAccount('acme'));
+        for (let i = 0; i < 5; i++) {
+          const id = store.transaction(() => store.messages.insert(newMessage(account.id, `run ${run} #${i}`)));
+          ids.push(id);
+          assert.equal(store.messages.byId(id)?.text, `run ${run} #${i}`, `wanted message ${id} readable`);
+        }
+      } finally {
+        store.close();
+      }
+    }
+    assert.equal(new Set(ids).size, ids.length, `wanted ${ids.length} distinct ids, had ${new Set(ids).size}: ${ids.join(' ')}`);
+    for (let i = 1; i < ids.length; i++) {
+      assert.ok(
+        BigInt(ids[i]!) > BigInt(ids[i - 1]!),
+        `wanted ids increasing, had ${ids[i - 1]} then ${ids[i]}`,
+      );
+    }
+    for (const id of ids) assert.ok(/^[0-9]{1,64}$/.test(id), `wanted a decimal id of at most 64 characters, had ${id}`);
+  });
+
+  test('byId does not find ids that are not ours in form', (t) => {
+    const store = openStore(t, freshPath(t));
+    for (const id of ['', 'abc', '0', '-1', '1e3', '9'.repeat(65)]) {
+      assert.equal(store.messages.byId(id), undefined, `wanted nothing for id ${JSON.stringify(id)}`);
+    }
+  });
+});
+
+describe('GroupCommitter', () => {
+  test('items added in one tick go into one writeAll call, callbacks get their results after it', async () => {
+    const calls: number[][] = [];
+    const committer = new GroupCommitter<number, string>((items) => {
+      calls.push([...items]);
+      return items.map((n) => `r${n}`);
+    }, 100);
+    const results = await new Promise<Array<[Error | null, string | undefined]>>((resolve) => {
+      const out: Array<[Error | null, string | undefined]> = [];
+      for (let i = 1; i <= 5; i++) {
+        committer.add(i, (err, result) => {
+          out.push([err, result]);
+          if (out.length === 5) resolve(out);
+        });
+      }
+      assert.equal(calls.length, 0, 'wanted no write before the tick ends');
+      assert.equal(committer.pending, 5);
+    });
+    assert.deepEqual(calls, [[1, 2, 3, 4, 5]], `wanted one writeAll with all five items, had ${JSON.stringify(calls)}`);
+    assert.deepEqual(results, [1, 2, 3, 4, 5].map((n) => [null, `r${n}`]));
+    assert.equal(committer.pending, 0);
+
+    // A later tick is a new group.
+    await new Promise<void>((resolve) => committer.add(6, () => resolve()));
+    assert.deepEqual(calls, [[1, 2, 3, 4, 5], [6]]);
+  });
+
+  test('more items than maxRows are split into several writeAll calls', async () => {
+    const calls: number[][] = [];
+    const committer = new GroupCommitter<number, number>((items) => {
+      calls.push([...items]);
+      return items;
+    }, 2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => new Promise<void>((resolve) => committer.add(n, () => resolve()))));
+    assert.deepEqual(calls, [[1, 2], [3, 4], [5]]);
+  });
+
+  test('when writeAll throws every callback of the group gets the error', async () => {
+    const boom = new Error('disk full');
+    const committer = new GroupCommitter<number, string>(() => {
+      throw boom;
+    }, 100);
+    const outcomes = await Promise.all(
+      [1, 2, 3].map((n) => new Promise<[Error | null, unknown]>((resolve) => committer.add(n, (err, result) => resolve([err, result])))),
+    );
+    for (const [i, [err, result]] of outcomes.entries()) {
+      assert.equal(err, boom, `item ${i + 1}: wanted the writeAll error, had ${String(err)}`);
+      assert.equal(result, undefined);
+    }
+    await committer.idle();
+    assert.equal(committer.pending, 0);
+  });
+
+  test('idle() resolves once the queued group has been written', async () => {
+    let written = 0;
+    const committer = new GroupCommitter<number, number>((items) => {
+      written += items.length;
+      return items;
+    }, 100);
+    committer.add(1, () => undefined);
+    committer.add(2, () => undefined);
+    await committer.idle();
+    assert.equal(written, 2);
+  });
+});
