@@ -3,8 +3,13 @@
  * receipts, forwarding, API, e-mail) into one App, and `App.close()` takes them down in order.
  */
 import type { Config } from './config/schema.js';
+import { StatusRecorder } from './delivery/record-status.js';
+import { DeliveryScheduler } from './delivery/scheduler.js';
+import { Simulator } from './delivery/simulator.js';
 import { createLogger, type Logger } from './log.js';
+import type { Submission } from './smpp/context.js';
 import { SmppServer } from './smpp/server.js';
+import { GroupCommitter } from './store/group-commit.js';
 import { generatePassword, hashPassword } from './store/secrets.js';
 import { Store } from './store/store.js';
 
@@ -13,6 +18,7 @@ export interface App {
   readonly config: Config;
   readonly store: Store;
   readonly smpp: SmppServer;
+  readonly scheduler: DeliveryScheduler;
   readonly log: Logger;
   /** Ports actually listened on (differ from the config when it said 0). */
   readonly ports: { smpp: number };
@@ -36,8 +42,23 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
   const demo = ensureDemoAccount(store, config);
 
-  const smpp = new SmppServer(config.smpp, store, log.child({ component: 'smpp' }), config.store.commitMaxRows);
+  const recorder = new StatusRecorder(store, config.receipts.expiryHours);
+  const simulator = new Simulator(config.simulator);
+  // Late-bound: the scheduler tells the SMPP server's receipt pusher what it recorded.
+  let onRecorded: (accountIds: Iterable<number>) => void = () => {};
+  const scheduler = new DeliveryScheduler(
+    store,
+    recorder,
+    (recorded) => onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId))),
+    log.child({ component: 'delivery' }),
+  );
+  const intake = createIntake(store, scheduler, config.store.commitMaxRows, log);
+  const smpp = new SmppServer({ config, store, intake, simulator, recorder, log: log.child({ component: 'smpp' }) });
+  onRecorded = (accountIds) => {
+    for (const id of accountIds) smpp.receipts.poke(id);
+  };
   const smppPort = await smpp.listen();
+  scheduler.start();
 
   const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => smpp.accountsChanged(store.accounts.list()));
 
@@ -46,6 +67,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     config,
     store,
     smpp,
+    scheduler,
     log,
     ports: { smpp: smppPort },
     demo,
@@ -53,6 +75,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
       closing ??= (async () => {
         stopWatching();
         await smpp.close();
+        scheduler.stop();
         store.close();
         log.info('stopped');
       })();
@@ -61,6 +84,29 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   };
   log.info({ smpp: smppPort, db: config.store.path }, 'listening');
   return app;
+}
+
+/**
+ * Stores accepted messages with their delivery plans in group commits (one transaction per turn
+ * of the event loop) and wakes the scheduler for the earliest plan once they are committed.
+ */
+function createIntake(store: Store, scheduler: DeliveryScheduler, maxRows: number, log: Logger): GroupCommitter<Submission, string> {
+  return new GroupCommitter<Submission, string>(
+    (submissions) => {
+      const ids = store.transaction(() =>
+        submissions.map(({ message, plan }) => {
+          const id = store.messages.insert(message);
+          store.simulated.insert(id, plan);
+          return id;
+        }),
+      );
+      // After the commit; the scheduler runs on a later turn, after the responses are written.
+      scheduler.wake(Math.min(...submissions.map((s) => s.plan.dueAt)));
+      return ids;
+    },
+    maxRows,
+    (err) => log.error({ err }, 'submit callback failed'),
+  );
 }
 
 /** On the first start (no account yet, none created before) creates the demo account. */

@@ -43,6 +43,106 @@ function bool(): Leaf<boolean> {
 
 const port = int(0, 65535);
 
+/** `[min, max]` in ms with min ≤ max. */
+function delayRange(): Leaf<readonly [number, number]> {
+  return (value, key) => {
+    if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => Number.isInteger(v) && v >= 0 && v <= 30 * 86_400_000) || value[0] > value[1]) {
+      throw new ConfigError(key, `must be [min, max] in ms with 0 ≤ min ≤ max, got ${JSON.stringify(value)}`);
+    }
+    return Object.freeze([value[0] as number, value[1] as number] as const);
+  };
+}
+
+/** Final SMS statuses the simulator can produce (SPEC §2). */
+export const SIMULATED_STATUSES = ['delivered', 'undelivered', 'expired', 'rejected', 'deleted', 'unknown', 'accepted'] as const;
+/** One of SIMULATED_STATUSES. */
+export type SimulatedStatus = (typeof SIMULATED_STATUSES)[number];
+const simulatedStatus = oneOf(...SIMULATED_STATUSES);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Weights per final status, e.g. `{ "delivered": 90, "undelivered": 6 }`. */
+function outcomes(): Leaf<Readonly<Partial<Record<SimulatedStatus, number>>>> {
+  return (value, key) => {
+    if (!isObject(value)) throw new ConfigError(key, `must be an object of status → weight, got ${JSON.stringify(value)}`);
+    let total = 0;
+    for (const [status, weight] of Object.entries(value)) {
+      simulatedStatus(status, `${key}.${status}`);
+      if (typeof weight !== 'number' || !(weight >= 0)) throw new ConfigError(`${key}.${status}`, `must be a weight ≥ 0, got ${JSON.stringify(weight)}`);
+      total += weight;
+    }
+    if (total <= 0) throw new ConfigError(key, 'the weights must add up to more than 0');
+    return Object.freeze({ ...value }) as Partial<Record<SimulatedStatus, number>>;
+  };
+}
+
+/** A destination-prefix rule: every message to `prefix…` ends with `status`. */
+export interface PrefixRule {
+  readonly prefix: string;
+  readonly status: SimulatedStatus;
+}
+
+function prefixRules(): Leaf<readonly PrefixRule[]> {
+  return (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, `must be an array of { "prefix", "status" }, got ${JSON.stringify(value)}`);
+    return Object.freeze(
+      value.map((rule, i) => {
+        const at = `${key}[${i}]`;
+        if (!isObject(rule) || typeof rule.prefix !== 'string' || !/^\+?[0-9]{1,20}$/.test(rule.prefix)) {
+          throw new ConfigError(at, `must be { "prefix": "<digits>", "status": … }, got ${JSON.stringify(rule)}`);
+        }
+        return Object.freeze({ prefix: rule.prefix.replace(/^\+/, ''), status: simulatedStatus(rule.status, `${at}.status`) });
+      }),
+    );
+  };
+}
+
+/** Submit errors a test number can force (SPEC §4). */
+export const FORCED_SUBMIT_ERRORS = ['ESME_RTHROTTLED', 'ESME_RMSGQFUL', 'ESME_RSUBMITFAIL'] as const;
+
+/** A reserved destination number with a fixed behaviour. Exactly one of the three effects. */
+export interface TestNumber {
+  readonly number: string;
+  readonly submitError?: (typeof FORCED_SUBMIT_ERRORS)[number];
+  /** ms before submit_sm_resp is written (the message is stored at once). */
+  readonly responseDelayMs?: number;
+  readonly status?: SimulatedStatus;
+}
+
+function testNumbers(): Leaf<readonly TestNumber[]> {
+  const submitError = oneOf(...FORCED_SUBMIT_ERRORS);
+  const delay = int(0, 600_000);
+  return (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, `must be an array, got ${JSON.stringify(value)}`);
+    return Object.freeze(
+      value.map((entry, i) => {
+        const at = `${key}[${i}]`;
+        if (!isObject(entry) || typeof entry.number !== 'string' || !/^\+?[0-9]{1,20}$/.test(entry.number)) {
+          throw new ConfigError(`${at}.number`, `must be a phone number (digits), got ${JSON.stringify(isObject(entry) ? entry.number : entry)}`);
+        }
+        const effects = ['submitError', 'responseDelayMs', 'status'].filter((k) => entry[k] !== undefined);
+        if (effects.length !== 1) throw new ConfigError(at, 'needs exactly one of "submitError", "responseDelayMs", "status"');
+        const out: TestNumber = {
+          number: entry.number.replace(/^\+/, ''),
+          ...(entry.submitError !== undefined ? { submitError: submitError(entry.submitError, `${at}.submitError`) } : {}),
+          ...(entry.responseDelayMs !== undefined ? { responseDelayMs: delay(entry.responseDelayMs, `${at}.responseDelayMs`) } : {}),
+          ...(entry.status !== undefined ? { status: simulatedStatus(entry.status, `${at}.status`) } : {}),
+        };
+        return Object.freeze(out);
+      }),
+    );
+  };
+}
+
+function seed(): Leaf<number | null> {
+  return (value, key) => {
+    if (value === null) return null;
+    return int(0, 2 ** 32 - 1)(value, key);
+  };
+}
+
 /** Every setting, by section. Adding a setting: add it here and in config/default.json. */
 export const schema = {
   store: {
@@ -80,6 +180,28 @@ export const schema = {
     /** Create a demo account with a random password on first start. */
     enabled: bool(),
     systemId: str(),
+  },
+  simulator: {
+    /** ms from acceptance (or the scheduled time) to the final status, drawn uniformly. */
+    delayMs: delayRange(),
+    /** Weights of the final statuses. */
+    outcomes: outcomes(),
+    /** Send an ENROUTE intermediate status halfway through the delay. */
+    enroute: bool(),
+    /** Destination prefixes with a fixed final status; the longest matching prefix wins. */
+    rules: prefixRules(),
+    /** Seed for reproducible outcomes and delays; null = random. */
+    seed: seed(),
+    /** Reserved destination numbers that force a submit error, a late response or a status. */
+    testNumbers: testNumbers(),
+  },
+  receipts: {
+    /** Hours an owed SMPP receipt is kept for a client that is not bound. */
+    expiryHours: int(1, 24 * 365),
+    /** deliver_sm per session sent and not yet answered. */
+    window: int(1, 10_000),
+    /** s before a receipt the client refused with a temporary error is sent again. */
+    retryDelaySec: int(1, 86_400),
   },
   cli: {
     /** ms between checks for changes made by the CLI (accounts, settings) while serving. */

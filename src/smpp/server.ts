@@ -1,31 +1,49 @@
-/** The SMPP listener: accepts connections and owns the sessions, their binds and the ingest. */
+/** The SMPP listener: accepts connections and owns the sessions, their binds and receipt pushing. */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Config } from '../config/schema.js';
+import type { StatusRecorder } from '../delivery/record-status.js';
+import type { Simulator } from '../delivery/simulator.js';
 import type { Logger } from '../log.js';
 import type { Account } from '../store/accounts.js';
-import { GroupCommitter } from '../store/group-commit.js';
-import type { NewMessage } from '../store/messages.js';
 import type { Store } from '../store/store.js';
 import { BindRegistry } from './bind-registry.js';
-import type { SmppContext } from './context.js';
+import type { Intake, SmppContext } from './context.js';
 import { isAllowed } from './ip-allow.js';
+import { ReceiptPusher } from './receipt-pusher.js';
 import { SmppSession } from './session.js';
+
+/** What the SMPP server is built from. */
+export interface SmppServerDeps {
+  config: Config;
+  store: Store;
+  intake: Intake;
+  simulator: Simulator;
+  recorder: StatusRecorder;
+  log: Logger;
+}
 
 /** Listens for ESMEs. */
 export class SmppServer {
   private readonly server: Server;
   private readonly sessions = new Set<SmppSession>();
   readonly binds = new BindRegistry<SmppSession>();
+  readonly receipts: ReceiptPusher;
   readonly ctx: SmppContext;
 
-  constructor(config: Config['smpp'], store: Store, log: Logger, commitMaxRows: number) {
-    const ingest = new GroupCommitter<NewMessage, string>(
-      (messages) => store.transaction(() => messages.map((m) => store.messages.insert(m))),
-      commitMaxRows,
-      (err) => log.error({ err }, 'submit callback failed'),
-    );
-    this.ctx = { config, store, ingest, binds: this.binds, log };
-    this.server = createServer({ pauseOnConnect: false }, (socket) => {
+  constructor(deps: SmppServerDeps) {
+    const { config, store, log } = deps;
+    this.receipts = new ReceiptPusher(store, this.binds, config.receipts, log.child({ component: 'receipts' }));
+    this.ctx = {
+      config: config.smpp,
+      store,
+      intake: deps.intake,
+      simulator: deps.simulator,
+      recorder: deps.recorder,
+      binds: this.binds,
+      receipts: this.receipts,
+      log,
+    };
+    this.server = createServer((socket) => {
       const session = new SmppSession(socket, this.ctx);
       this.sessions.add(session);
       session.onClosed(() => this.sessions.delete(session));
@@ -37,6 +55,7 @@ export class SmppServer {
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
+    this.receipts.start();
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
@@ -63,12 +82,14 @@ export class SmppServer {
 
   /**
    * Graceful stop: no new connections, every session answers what it has read, gets an unbind,
-   * and closes; the pending group commit is flushed.
+   * and closes; pending commits (messages, receipt acknowledgements) are flushed.
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.sessions].map((s) => s.shutdown('server shutting down', this.ctx.config.shutdownGraceMs)));
-    await this.ctx.ingest.idle();
+    await this.ctx.intake.idle();
+    await this.receipts.idle();
+    this.receipts.stop();
     await closed;
   }
 }

@@ -162,6 +162,16 @@ export class SmppSession implements BoundSession {
     return this.outstanding;
   }
 
+  /** Requests we sent (deliver_sm, unbind) still waiting for the client's response. */
+  get requestsInFlight(): number {
+    return this.awaiting.size;
+  }
+
+  /** The client is not reading: our socket buffer is full and we wait for 'drain'. */
+  get writeBlocked(): boolean {
+    return this.pauses.has('drain') || this.socket.writableNeedDrain;
+  }
+
   // ── writing ────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -172,7 +182,10 @@ export class SmppSession implements BoundSession {
     if (this.state === 'closed' || this.socket.destroyed) return;
     if (!this.socket.write(bytes) && !this.pauses.has('drain')) {
       this.pause('drain');
-      this.socket.once('drain', () => this.unpause('drain'));
+      this.socket.once('drain', () => {
+        this.unpause('drain');
+        if (this.canReceive && this.account) this.ctx.receipts.poke(this.account.id);
+      });
     }
   }
 
@@ -287,7 +300,7 @@ export class SmppSession implements BoundSession {
         this.request('unbind', {}, () => this.destroy(reason), () => this.destroy(reason));
       };
       if (this.outstanding === 0) sendUnbind();
-      else this.ctx.ingest.idle().then(() => setImmediate(sendUnbind), () => sendUnbind());
+      else this.ctx.intake.idle().then(() => setImmediate(sendUnbind), () => sendUnbind());
     });
   }
 
@@ -334,6 +347,7 @@ export class SmppSession implements BoundSession {
     this.awaiting.clear();
     if (this.account) {
       this.ctx.binds.remove(this.account.id, this);
+      this.ctx.receipts.sessionClosed(this);
       if (this.sessionRowId !== null) {
         try {
           this.ctx.store.sessions.closed(this.sessionRowId, this.endReason);

@@ -119,3 +119,10 @@ export function formatReceiptDate(ms: number): string {
     .map((n) => String(n).padStart(2, '0'))
     .join('');
 }
+
+/** SMPP absolute time `YYMMDDhhmmsst00+` in UTC (SMPP 3.4 §7.1.1), e.g. query_sm_resp final_date. */
+export function formatSmppTime(ms: number): string {
+  const d = new Date(ms);
+  const parts = [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  return `${parts.map((n) => String(n).padStart(2, '0')).join('')}${Math.floor(d.getUTCMilliseconds() / 100)}00+`;
+}

@@ -83,56 +83,65 @@ function parseTime(value: string, now: number, status: number, name: string): nu
   }
 }
 
-/** Validates a submit_sm from a bound session and maps it to the message to store. */
-export function submitToMessage(session: SmppSession, pdu: Pdu, now: number): NewMessage {
-  const f = pdu.fields;
-  const serviceType = String(f.service_type);
-  const sourceTon = Number(f.source_addr_ton);
-  const sourceNpi = Number(f.source_addr_npi);
-  const sourceAddr = String(f.source_addr);
-  const destTon = Number(f.dest_addr_ton);
-  const destNpi = Number(f.dest_addr_npi);
-  const destAddr = String(f.destination_addr);
-  const esmClass = Number(f.esm_class);
-  const priority = Number(f.priority_flag);
-  const registeredDelivery = Number(f.registered_delivery);
-  const dataCoding = Number(f.data_coding);
-  const shortMessage = f.short_message as Buffer;
+/** The fields submit_sm and data_sm share, already read from the PDU. */
+interface CommonFields {
+  serviceType: string;
+  sourceTon: number;
+  sourceNpi: number;
+  sourceAddr: string;
+  destTon: number;
+  destNpi: number;
+  destAddr: string;
+  esmClass: number;
+  registeredDelivery: number;
+  dataCoding: number;
+  /** short_message (empty for data_sm) */
+  shortMessage: Buffer;
+}
 
-  if (serviceType.length > MAX_SERVICE_TYPE) refuse(Status.ESME_RINVSERTYP, `service_type longer than ${MAX_SERVICE_TYPE} characters`);
-  checkAddress('source', sourceTon, sourceNpi, sourceAddr);
-  checkAddress('destination', destTon, destNpi, destAddr);
-  if (!ESM_TYPES_FROM_ESME.has(esmClass & ESM_TYPE_MASK)) {
-    refuse(Status.ESME_RINVESMCLASS, `esm_class 0x${esmClass.toString(16)}: message type not allowed in submit_sm`);
+function commonFields(f: Pdu['fields']): CommonFields {
+  return {
+    serviceType: String(f.service_type),
+    sourceTon: Number(f.source_addr_ton),
+    sourceNpi: Number(f.source_addr_npi),
+    sourceAddr: String(f.source_addr),
+    destTon: Number(f.dest_addr_ton),
+    destNpi: Number(f.dest_addr_npi),
+    destAddr: String(f.destination_addr),
+    esmClass: Number(f.esm_class),
+    registeredDelivery: Number(f.registered_delivery),
+    dataCoding: Number(f.data_coding),
+    shortMessage: (f.short_message as Buffer | undefined) ?? Buffer.alloc(0),
+  };
+}
+
+/** Checks what submit_sm and data_sm share and builds the message (without the submit_sm-only fields). */
+function buildMessage(session: SmppSession, pdu: Pdu, c: CommonFields, now: number): NewMessage {
+  if (c.serviceType.length > MAX_SERVICE_TYPE) refuse(Status.ESME_RINVSERTYP, `service_type longer than ${MAX_SERVICE_TYPE} characters`);
+  checkAddress('source', c.sourceTon, c.sourceNpi, c.sourceAddr);
+  checkAddress('destination', c.destTon, c.destNpi, c.destAddr);
+  if (!ESM_TYPES_FROM_ESME.has(c.esmClass & ESM_TYPE_MASK)) {
+    refuse(Status.ESME_RINVESMCLASS, `esm_class 0x${c.esmClass.toString(16)}: message type not allowed from an ESME`);
   }
-  if (priority > 3) refuse(Status.ESME_RINVPRTFLG, `priority_flag ${priority} is reserved`);
-  const scheduleAt = parseTime(String(f.schedule_delivery_time), now, Status.ESME_RINVSCHED, 'schedule_delivery_time');
-  const expiresAt = parseTime(String(f.validity_period), now, Status.ESME_RINVEXPIRY, 'validity_period');
-  if (expiresAt !== null && expiresAt <= now) refuse(Status.ESME_RINVEXPIRY, 'validity_period is in the past');
-  if (expiresAt !== null && scheduleAt !== null && expiresAt <= scheduleAt) {
-    refuse(Status.ESME_RINVEXPIRY, 'validity_period ends before schedule_delivery_time');
-  }
-  checkRegisteredDelivery(registeredDelivery, session.interfaceVersion);
-  if (Number(f.replace_if_present_flag) > 1) refuse(Status.ESME_RINVREPFLAG, 'replace_if_present_flag must be 0 or 1');
-  const charset = charsetOf(dataCoding, session.ctx.config.defaultAlphabet);
-  if (!charset) refuse(Status.ESME_RINVDCS, `data_coding 0x${dataCoding.toString(16)} is reserved`);
-  if (Number(f.sm_default_msg_id) !== 0) refuse(Status.ESME_RINVDFTMSGID, 'no canned messages are defined (sm_default_msg_id must be 0)');
+  checkRegisteredDelivery(c.registeredDelivery, session.interfaceVersion);
+  const charset = charsetOf(c.dataCoding, session.ctx.config.defaultAlphabet);
+  if (!charset) return refuse(Status.ESME_RINVDCS, `data_coding 0x${c.dataCoding.toString(16)} is reserved`);
 
   // User data: short_message, or message_payload (SMPP 3.4 §5.3.2.32) — never both.
   const payload = pdu.tlvs.get(Tlv.message_payload);
-  if (payload !== undefined && shortMessage.length > 0) {
+  if (payload !== undefined && c.shortMessage.length > 0) {
     refuse(Status.ESME_ROPTPARNOTALLWD, 'message_payload together with a non-empty short_message');
   }
-  const userData = payload ?? shortMessage;
+  const userData = payload ?? c.shortMessage;
   let split;
   try {
-    split = splitUserData(userData, (esmClass & ESM_UDHI) !== 0);
+    split = splitUserData(userData, (c.esmClass & ESM_UDHI) !== 0);
   } catch (err) {
-    if (err instanceof UdhError) refuse(Status.ESME_RINVMSGLEN, `user data header: ${err.message}`);
+    if (err instanceof UdhError) return refuse(Status.ESME_RINVMSGLEN, `user data header: ${err.message}`);
     throw err;
   }
   const udhOctets = split.udh ? split.udh.length + 1 : 0;
-  if (payload === undefined && !fitsOneSms(charset!, udhOctets, split.body)) {
+  if (payload === undefined && !fitsOneSms(charset, udhOctets, split.body)) {
     refuse(Status.ESME_RINVMSGLEN, `short_message does not fit one SMS (${charset}); send longer texts as parts or in message_payload`);
   }
   if (charset === 'ucs2' && !isValidUcs2Length(split.body)) refuse(Status.ESME_RINVMSGLEN, 'UCS2 text has an odd number of octets');
@@ -143,28 +152,57 @@ export function submitToMessage(session: SmppSession, pdu: Pdu, now: number): Ne
     channel: 'smpp',
     messageType: 'sms',
     sessionId: session.sessionRowId,
-    serviceType,
-    sourceAddr,
-    sourceTon,
-    sourceNpi,
-    destAddr,
-    destTon,
-    destNpi,
-    esmClass,
-    protocolId: Number(f.protocol_id),
-    priority,
-    registeredDelivery,
-    dataCoding,
+    serviceType: c.serviceType,
+    sourceAddr: c.sourceAddr,
+    sourceTon: c.sourceTon,
+    sourceNpi: c.sourceNpi,
+    destAddr: c.destAddr,
+    destTon: c.destTon,
+    destNpi: c.destNpi,
+    esmClass: c.esmClass,
+    protocolId: 0,
+    priority: 0,
+    registeredDelivery: c.registeredDelivery,
+    dataCoding: c.dataCoding,
     udh: split.udh,
     body: split.body,
-    text: decodeText(dataCoding, split.body, session.ctx.config.defaultAlphabet),
+    text: decodeText(c.dataCoding, split.body, session.ctx.config.defaultAlphabet),
     partRef: concat?.ref ?? null,
     partNumber: concat?.seq ?? null,
     partCount: concat?.total ?? null,
     clientRef: null,
+    scheduleAt: null,
+    expiresAt: null,
+    status: 'enroute',
+    submittedAt: now,
+  };
+}
+
+/** Validates a submit_sm from a bound session and maps it to the message to store. */
+export function submitToMessage(session: SmppSession, pdu: Pdu, now: number): NewMessage {
+  const f = pdu.fields;
+  const priority = Number(f.priority_flag);
+  if (priority > 3) refuse(Status.ESME_RINVPRTFLG, `priority_flag ${priority} is reserved`);
+  const scheduleAt = parseTime(String(f.schedule_delivery_time), now, Status.ESME_RINVSCHED, 'schedule_delivery_time');
+  const expiresAt = parseTime(String(f.validity_period), now, Status.ESME_RINVEXPIRY, 'validity_period');
+  if (expiresAt !== null && expiresAt <= now) refuse(Status.ESME_RINVEXPIRY, 'validity_period is in the past');
+  if (expiresAt !== null && scheduleAt !== null && expiresAt <= scheduleAt) {
+    refuse(Status.ESME_RINVEXPIRY, 'validity_period ends before schedule_delivery_time');
+  }
+  if (Number(f.replace_if_present_flag) > 1) refuse(Status.ESME_RINVREPFLAG, 'replace_if_present_flag must be 0 or 1');
+  if (Number(f.sm_default_msg_id) !== 0) refuse(Status.ESME_RINVDFTMSGID, 'no canned messages are defined (sm_default_msg_id must be 0)');
+  const message = buildMessage(session, pdu, commonFields(f), now);
+  return {
+    ...message,
+    protocolId: Number(f.protocol_id),
+    priority,
     scheduleAt,
     expiresAt,
     status: scheduleAt !== null && scheduleAt > now ? 'scheduled' : 'enroute',
-    submittedAt: now,
   };
+}
+
+/** Validates a data_sm (SMPP 3.4 §4.7: user data only in message_payload) and maps it to a message. */
+export function dataToMessage(session: SmppSession, pdu: Pdu, now: number): NewMessage {
+  return buildMessage(session, pdu, commonFields(pdu.fields), now);
 }

@@ -44,6 +44,32 @@ export interface NewMessage {
 export interface StoredMessage extends NewMessage {
   id: string;
   updatedAt: number;
+  /** ms since epoch, when the status became final */
+  doneAt: number | null;
+  errorCode: number;
+}
+
+/** What recording a status needs to know about its message. */
+export interface DeliveryFacts {
+  accountId: number;
+  channel: Channel;
+  registeredDelivery: number;
+  status: string;
+}
+
+/** Filters for listing messages. */
+export interface MessageFilter {
+  accountId?: number;
+  channel?: Channel;
+  messageType?: 'sms' | 'whatsapp';
+  status?: string;
+  /** ms since epoch, inclusive */
+  from?: number;
+  /** ms since epoch, exclusive */
+  to?: number;
+  /** Only ids below this (paging newest first). */
+  beforeId?: string;
+  limit: number;
 }
 
 interface Row {
@@ -76,6 +102,8 @@ interface Row {
   status: string;
   submitted_at: number;
   updated_at: number;
+  done_at: number | null;
+  error_code: number;
 }
 
 function fromRow(r: Row): StoredMessage {
@@ -109,6 +137,8 @@ function fromRow(r: Row): StoredMessage {
     status: r.status,
     submittedAt: r.submitted_at,
     updatedAt: r.updated_at,
+    doneAt: r.done_at,
+    errorCode: r.error_code,
   };
 }
 
@@ -119,6 +149,8 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 export class MessageRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byIdStmt: Statement<[number], Row>;
+  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; registered_delivery: number; status: string }>;
+  private readonly statusStmt: Statement<unknown[]>;
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare(
@@ -129,6 +161,49 @@ export class MessageRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
+    this.factsStmt = db.prepare('SELECT account_id, channel, registered_delivery, status FROM messages WHERE id = ?');
+    this.statusStmt = db.prepare('UPDATE messages SET status = ?, error_code = ?, done_at = ?, updated_at = ? WHERE id = ?');
+  }
+
+  /** The few columns recordStatus needs, without reading the body. */
+  facts(id: string): DeliveryFacts | undefined {
+    const r = this.factsStmt.get(Number(id));
+    return r && { accountId: r.account_id, channel: r.channel, registeredDelivery: r.registered_delivery, status: r.status };
+  }
+
+  /** Sets the current status (and, for a final one, when it became final). */
+  setStatus(id: string, status: string, errorCode: number, doneAt: number | null, now: number): void {
+    this.statusStmt.run(status, errorCode, doneAt, now, Number(id));
+  }
+
+  /** Messages of an account still in delivery, from `source` to `dest` (cancel_sm without a message_id). */
+  pendingBetween(accountId: number, sourceAddr: string, destAddr: string, serviceType: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id FROM messages WHERE account_id = ? AND source_addr = ? AND dest_addr = ? AND (? = '' OR service_type = ?)
+           AND done_at IS NULL ORDER BY id`,
+      )
+      .all(accountId, sourceAddr, destAddr, serviceType, serviceType) as Array<{ id: number }>;
+    return rows.map((r) => String(r.id));
+  }
+
+  /** Messages matching `filter`, newest first. */
+  list(filter: MessageFilter): StoredMessage[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.accountId !== undefined) add('account_id = ?', filter.accountId);
+    if (filter.channel !== undefined) add('channel = ?', filter.channel);
+    if (filter.messageType !== undefined) add('message_type = ?', filter.messageType);
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.from !== undefined) add('submitted_at >= ?', filter.from);
+    if (filter.to !== undefined) add('submitted_at < ?', filter.to);
+    if (filter.beforeId !== undefined) add('id < ?', Number(filter.beforeId));
+    const sql = `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(fromRow);
   }
 
   /** Inserts one message and returns its id. Call inside a transaction to group commits. */

@@ -89,4 +89,51 @@ export const migrations: Migration[] = [
       );
     },
   },
+  {
+    version: 2,
+    name: 'delivery: status events, owed SMPP receipts, simulator timers',
+    up(db) {
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN done_at INTEGER;                     -- ms, when final
+        ALTER TABLE messages ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;
+
+        -- The spine: one row per change of a message's status.
+        CREATE TABLE status_events (
+          id          INTEGER PRIMARY KEY,
+          message_id  INTEGER NOT NULL,
+          status      TEXT NOT NULL,
+          final       INTEGER NOT NULL,
+          error_code  INTEGER NOT NULL DEFAULT 0,
+          origin      TEXT NOT NULL,      -- simulator | cancel | expiry | relay | …
+          occurred_at INTEGER NOT NULL    -- ms since epoch
+        );
+        CREATE INDEX status_events_by_message ON status_events (message_id, id);
+
+        -- SMPP receipts owed to an account, in the order they go out (id).
+        CREATE TABLE smpp_receipts (
+          id         INTEGER PRIMARY KEY,
+          account_id INTEGER NOT NULL,
+          message_id INTEGER NOT NULL,
+          event_id   INTEGER NOT NULL,
+          state      TEXT NOT NULL DEFAULT 'pending', -- pending | acked | rejected | expired
+          attempts   INTEGER NOT NULL DEFAULT 0,
+          expires_at INTEGER NOT NULL,
+          done_at    INTEGER
+        );
+        CREATE INDEX smpp_receipts_pending ON smpp_receipts (account_id, id) WHERE state = 'pending';
+        CREATE INDEX smpp_receipts_by_message ON smpp_receipts (message_id);
+
+        -- The simulator's timers: the next step of each message still in delivery.
+        CREATE TABLE simulated_deliveries (
+          message_id   INTEGER PRIMARY KEY,
+          next_status  TEXT NOT NULL,     -- enroute, or the final status
+          final_status TEXT NOT NULL,
+          error_code   INTEGER NOT NULL,
+          due_at       INTEGER NOT NULL,  -- ms since epoch
+          final_due_at INTEGER NOT NULL
+        );
+        CREATE INDEX simulated_deliveries_due ON simulated_deliveries (due_at);
+      `);
+    },
+  },
 ];

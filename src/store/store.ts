@@ -5,6 +5,9 @@ import { MessageRepository } from './messages.js';
 import { openDatabase, type OpenOptions } from './open.js';
 import { SessionRepository } from './sessions.js';
 import { SettingsRepository } from './settings.js';
+import { SimulatedDeliveryRepository } from './simulated-deliveries.js';
+import { SmppReceiptRepository } from './smpp-receipts.js';
+import { StatusEventRepository } from './status-events.js';
 
 /** The database and its repositories. */
 export class Store {
@@ -12,12 +15,18 @@ export class Store {
   readonly messages: MessageRepository;
   readonly sessions: SessionRepository;
   readonly settings: SettingsRepository;
+  readonly events: StatusEventRepository;
+  readonly receipts: SmppReceiptRepository;
+  readonly simulated: SimulatedDeliveryRepository;
 
   private constructor(readonly db: Database.Database) {
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
     this.sessions = new SessionRepository(db);
     this.settings = new SettingsRepository(db);
+    this.events = new StatusEventRepository(db);
+    this.receipts = new SmppReceiptRepository(db);
+    this.simulated = new SimulatedDeliveryRepository(db);
   }
 
   /** Opens and migrates the database. */

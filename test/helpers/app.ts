@@ -34,6 +34,8 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
       'demo.enabled': false,
       'smpp.shutdownGraceMs': 500,
       'cli.reloadIntervalMs': 100,
+      'simulator.delayMs': [10, 50],
+      'simulator.seed': 1,
       ...overrides,
     },
   });

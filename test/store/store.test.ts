@@ -86,7 +86,7 @@ describe('opening', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    assert.deepEqual(tables, ['accounts', 'messages', 'sessions', 'settings']);
+    assert.deepEqual(tables, ['accounts', 'messages', 'sessions', 'settings', 'simulated_deliveries', 'smpp_receipts', 'status_events']);
     first.accounts.add(newAccount('acme'));
     first.close();
 

@@ -63,6 +63,8 @@ function binder(bindType: BindType) {
     // SMPP 3.4 §5.3.2.25: tell a 3.4+ client which version we speak.
     const tlvs: Array<[number, Buffer]> = interfaceVersion >= 0x34 ? [[Tlv.sc_interface_version, Buffer.from([0x34])]] : [];
     session.write(encodeCStringResponse(pdu.commandId | 0x80000000, pdu.sequence, session.ctx.config.systemId, tlvs));
+    // Receipts owed while the client was away go out now, after the bind response.
+    session.ctx.receipts.sessionBound(session);
   };
 }
 

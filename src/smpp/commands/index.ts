@@ -9,7 +9,9 @@ import type { SmppSession } from '../session.js';
 import { bindReceiver, bindTransceiver, bindTransmitter } from './bind.js';
 import { enquireLink } from './enquire-link.js';
 import { notFromEsme, notSupported } from './refused.js';
-import { submitSm } from './submit-sm.js';
+import { cancelSm } from './cancel-sm.js';
+import { querySm } from './query-sm.js';
+import { dataSm, submitSm } from './submit-sm.js';
 import { unbind } from './unbind.js';
 
 /** A command handler: answers synchronously, or returns a promise; throwing answers with a status. */
@@ -22,11 +24,11 @@ const handlers: Record<string, Handler> = {
   unbind,
   enquire_link: enquireLink,
   submit_sm: submitSm,
-  // Answered with their own response and a refusal until their issue lands (see README).
-  query_sm: notSupported,
-  cancel_sm: notSupported,
+  data_sm: dataSm,
+  query_sm: querySm,
+  cancel_sm: cancelSm,
+  // Answered with their own response and ESME_RINVCMDID (see README).
   replace_sm: notSupported,
-  data_sm: notSupported,
   submit_multi: notSupported,
   broadcast_sm: notSupported,
   query_broadcast_sm: notSupported,

@@ -1,0 +1,96 @@
+/**
+ * Turns the simulator's stored timers into status events when they fall due. Timers live in
+ * `simulated_deliveries`, so after a restart `start()` picks up every pending delivery.
+ */
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { RecordedStatus, StatusRecorder } from './record-status.js';
+
+/** Most timers handled in one transaction. */
+const BATCH = 2000;
+/** Longest sleep between checks (ms): a safety net, wake() normally comes first. */
+const MAX_SLEEP_MS = 60_000;
+
+/** Runs due simulator steps. */
+export class DeliveryScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private wakeAt = Infinity;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly recorder: StatusRecorder,
+    /** Told, after each commit, what was recorded (the receipt pusher listens). */
+    private readonly onRecorded: (recorded: RecordedStatus[]) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts from whatever is pending in the database. */
+  start(): void {
+    const next = this.store.simulated.nextDue();
+    if (next !== null) this.wake(next);
+  }
+
+  /** Makes sure a run happens no later than `dueAt` (ms since epoch). */
+  wake(dueAt: number): void {
+    if (this.stopped || dueAt >= this.wakeAt) return;
+    this.wakeAt = dueAt;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const wait = dueAt - Date.now();
+    if (wait <= 0) {
+      this.immediate ??= setImmediate(() => this.run());
+    } else {
+      this.timer = setTimeout(() => this.run(), Math.min(wait, MAX_SLEEP_MS));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+  }
+
+  private run(): void {
+    this.timer = null;
+    this.immediate = null;
+    this.wakeAt = Infinity;
+    if (this.stopped) return;
+    const now = Date.now();
+    let recorded: RecordedStatus[] = [];
+    let count = 0;
+    try {
+      recorded = this.store.transaction(() => {
+        const due = this.store.simulated.due(now, BATCH);
+        count = due.length;
+        const out: RecordedStatus[] = [];
+        for (const step of due) {
+          const intermediate = step.nextStatus !== step.finalStatus;
+          const result = this.recorder.record({
+            messageId: step.messageId,
+            status: step.nextStatus,
+            errorCode: intermediate ? 0 : step.errorCode,
+            origin: 'simulator',
+            occurredAt: now,
+          });
+          if (result) out.push(result);
+          if (intermediate && result) this.store.simulated.advance(step.messageId, now);
+          else this.store.simulated.remove(step.messageId);
+        }
+        return out;
+      });
+    } catch (err) {
+      // The database refused (busy, full): nothing was changed; try again shortly.
+      this.log.error({ err }, 'simulated delivery step failed, retrying');
+      this.wake(Date.now() + 1000);
+      return;
+    }
+    if (recorded.length > 0) this.onRecorded(recorded);
+    if (count === BATCH) this.wake(now);
+    else {
+      const next = this.store.simulated.nextDue();
+      if (next !== null) this.wake(next);
+    }
+  }
+}
