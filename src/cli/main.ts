@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, NotFoundError, UsageError } from '../errors.js';
 import { accountCommands } from './account.js';
+import { messagesCommands } from './messages.js';
 import { serveCommand } from './serve.js';
 
 /** Builds the program (exported for tests). */
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   serveCommand(program);
   accountCommands(program);
+  messagesCommands(program);
   return program;
 }
 
