@@ -1,7 +1,12 @@
 // The shared SMPP load client of the benchmarks: a few transceiver binds, each keeping a fixed
 // window of submit_sm outstanding, as a real high-volume ESME does. The same client drives every
-// server compared, so differences in rate are the servers' differences.
+// server compared, so differences in rate are the servers' differences. The receipt benchmark
+// uses the same client with registered_delivery set, hooks to see every submit_sm_resp and
+// deliver_sm, and a wait for the receipts before the binds are closed.
 import smpp from 'smpp';
+
+/** How a load session binds; submits need a transmitter or transceiver. */
+export type BindAs = 'transceiver' | 'transmitter' | 'receiver';
 
 export interface LoadOptions {
   host: string;
@@ -14,6 +19,16 @@ export interface LoadOptions {
   /** submit_sm to send in total, split across the binds. */
   count: number;
   shortMessage?: string;
+  /** Default 'transceiver'. */
+  bindAs?: 'transceiver' | 'transmitter';
+  /** registered_delivery of every submit_sm (default 0: no receipt). */
+  registeredDelivery?: number;
+  /** Sees every submit_sm_resp (after it is counted). */
+  onSubmitResponse?: (pdu: smpp.PDU) => void;
+  /** Sees every deliver_sm before it is answered with deliver_sm_resp. */
+  onDeliverSm?: (pdu: smpp.PDU) => void;
+  /** Awaited after the last submit_sm_resp, before the binds are closed (e.g. for receipts). */
+  afterSubmits?: () => Promise<void>;
 }
 
 export interface LoadResult {
@@ -22,6 +37,8 @@ export interface LoadResult {
   ok: number;
   /** Responses with a non-zero command_status, counted per status. */
   failed: Record<number, number>;
+  /** performance.now() when the first submit_sm was sent (all binds done). */
+  startedAt: number;
   /** From all binds done to the last response. */
   elapsedMs: number;
   /** Accepted messages per second: rejections do not count as throughput. */
@@ -40,26 +57,38 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   const sessions: smpp.Session[] = [];
   try {
-    for (let i = 0; i < options.binds; i++) sessions.push(openSession(options));
-    await Promise.all(sessions.map((session, i) => bind(session, options, i)));
-    return await submitAll(sessions, options);
+    for (let i = 0; i < options.binds; i++) sessions.push(openSession(options, options.onDeliverSm));
+    await Promise.all(sessions.map((session, i) => bind(session, options, i, options.bindAs ?? 'transceiver')));
+    const result = await submitAll(sessions, options);
+    if (options.afterSubmits) await options.afterSubmits();
+    return result;
   } finally {
     await Promise.all(sessions.map(closeSession));
   }
 }
 
-function openSession(options: LoadOptions): smpp.Session {
+/** Connects; deliver_sm (after `onDeliverSm`), enquire_link and unbind are answered at once. */
+export function openSession(options: { host: string; port: number }, onDeliverSm?: (pdu: smpp.PDU) => void): smpp.Session {
   const session = smpp.connect({ host: options.host, port: options.port });
   // The server may send receipts (deliver_sm) and keep-alives at any time; answer them so it
   // never has to wait on us or drop the bind.
-  session.on('deliver_sm', (pdu: smpp.PDU) => session.send(pdu.response()));
+  session.on('deliver_sm', (pdu: smpp.PDU) => {
+    onDeliverSm?.(pdu);
+    session.send(pdu.response());
+  });
   session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
   session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
   return session;
 }
 
-function bind(session: smpp.Session, options: LoadOptions, index: number): Promise<void> {
-  const where = `bind ${index + 1} to ${options.host}:${options.port} as ${options.systemId}`;
+/** Binds as `bindAs`; rejects on a refusal, a closed connection or a timeout. */
+export function bind(
+  session: smpp.Session,
+  options: { host: string; port: number; systemId: string; password: string },
+  index: number,
+  bindAs: BindAs = 'transceiver',
+): Promise<void> {
+  const where = `bind_${bindAs} ${index + 1} to ${options.host}:${options.port} as ${options.systemId}`;
   return new Promise<void>((resolve, reject) => {
     const finish = (err?: Error): void => {
       clearTimeout(timer);
@@ -76,10 +105,14 @@ function bind(session: smpp.Session, options: LoadOptions, index: number): Promi
     const timer = setTimeout(() => finish(new Error(`${where} timed out after ${BIND_TIMEOUT_MS} ms`)), BIND_TIMEOUT_MS);
     session.on('error', onError);
     session.on('close', onClose);
-    session.bind_transceiver({ system_id: options.systemId, password: options.password }, (pdu) => {
+    const request = { system_id: options.systemId, password: options.password };
+    const onResponse = (pdu: smpp.PDU): void => {
       if (pdu.command_status === 0) finish();
       else finish(new Error(`${where} rejected with command_status 0x${pdu.command_status.toString(16).padStart(8, '0')}`));
-    });
+    };
+    if (bindAs === 'transmitter') session.bind_transmitter(request, onResponse);
+    else if (bindAs === 'receiver') session.bind_receiver(request, onResponse);
+    else session.bind_transceiver(request, onResponse);
   });
 }
 
@@ -107,7 +140,7 @@ function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<Load
       done = true;
       clearInterval(stallCheck);
       const elapsedMs = performance.now() - start;
-      resolve({ submitted, ok, failed, elapsedMs, ratePerSec: elapsedMs > 0 ? (ok * 1000) / elapsedMs : 0 });
+      resolve({ submitted, ok, failed, startedAt: start, elapsedMs, ratePerSec: elapsedMs > 0 ? (ok * 1000) / elapsedMs : 0 });
     };
     const stallCheck = setInterval(() => {
       const idle = performance.now() - lastProgress;
@@ -128,7 +161,7 @@ function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<Load
             source_addr: SOURCE_ADDR,
             destination_addr: `43676${String(destinationCounter).padStart(7, '0')}`,
             short_message: text,
-            registered_delivery: 0,
+            registered_delivery: options.registeredDelivery ?? 0,
           },
           onResponse,
         );
@@ -139,6 +172,7 @@ function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<Load
         lastProgress = performance.now();
         if (pdu.command_status === 0) ok += 1;
         else failed[pdu.command_status] = (failed[pdu.command_status] ?? 0) + 1;
+        options.onSubmitResponse?.(pdu);
         sendNext();
         finishIfDone();
       };
@@ -151,7 +185,7 @@ function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<Load
 }
 
 /** Unbind politely, then close; never hang the benchmark on a server that does not answer. */
-function closeSession(session: smpp.Session): Promise<void> {
+export function closeSession(session: smpp.Session): Promise<void> {
   return new Promise<void>((resolve) => {
     if (session.socket.destroyed) return resolve();
     const timer = setTimeout(() => session.destroy(), CLOSE_TIMEOUT_MS);

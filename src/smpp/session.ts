@@ -43,6 +43,8 @@ export class SmppSession implements BoundSession {
   /** Requests read and not yet answered (submits waiting for their commit). */
   private outstanding = 0;
   private pendingUnbind: Pdu | null = null;
+  /** Called once nothing read is left unanswered (graceful shutdown waits for this). */
+  private drainedWaiters: Array<() => void> = [];
   private nextSequence = 1;
   private readonly awaiting = new Map<number, { timer: NodeJS.Timeout; onResponse: (pdu: Pdu) => void }>();
   private bindTimer: NodeJS.Timeout | null;
@@ -150,11 +152,15 @@ export class SmppSession implements BoundSession {
   end(): void {
     this.outstanding--;
     if (this.outstanding < this.ctx.config.window) this.unpause('window');
-    if (this.outstanding === 0 && this.pendingUnbind) {
+    if (this.outstanding > 0) return;
+    if (this.pendingUnbind) {
       const unbind = this.pendingUnbind;
       this.pendingUnbind = null;
       this.finishUnbind(unbind);
     }
+    const waiters = this.drainedWaiters;
+    this.drainedWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Requests read and not yet answered. */
@@ -264,8 +270,9 @@ export class SmppSession implements BoundSession {
 
   /** The client asked to unbind: answer once everything read before it has been answered. */
   unbindRequested(pdu: Pdu): void {
+    // Reading goes on: the client may still answer our deliver_sm; new requests are refused in
+    // the 'unbinding' state (ESME_RINVBNDSTS).
     this.state = 'unbinding';
-    this.pause('closing');
     if (this.outstanding > 0) this.pendingUnbind = pdu;
     else this.finishUnbind(pdu);
   }
@@ -286,21 +293,24 @@ export class SmppSession implements BoundSession {
     if (this.state === 'closed') return Promise.resolve();
     return new Promise((resolve) => {
       this.closedListeners.push(resolve);
-      this.pause('closing');
       const wasBound = this.state === 'bound';
+      // Keep reading: unbind_resp and deliver_sm_resp must still be seen. New requests are
+      // refused with ESME_RINVBNDSTS in the 'unbinding' state.
       this.state = 'unbinding';
       this.endReason = reason;
       const hardStop = setTimeout(() => this.destroy(reason), graceMs);
       hardStop.unref();
       const sendUnbind = (): void => {
+        if (this.state === 'closed') return;
         if (!wasBound) {
           this.destroy(reason);
           return;
         }
         this.request('unbind', {}, () => this.destroy(reason), () => this.destroy(reason));
       };
+      // Every request read before now is answered (after its commit, or its delayed response) first.
       if (this.outstanding === 0) sendUnbind();
-      else this.ctx.intake.idle().then(() => setImmediate(sendUnbind), () => sendUnbind());
+      else this.drainedWaiters.push(sendUnbind);
     });
   }
 

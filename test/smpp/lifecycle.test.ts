@@ -67,7 +67,8 @@ test('a client that stops reading makes the server stop reading it (no unbounded
   for (let i = 0; i < total / 1000; i++) client.socket.write(chunk);
 
   const session = () => app.app.smpp.connections().find((s) => s.systemId === 'slow');
-  await eventually(() => session()?.socket.writableNeedDrain === true, 10_000, 'server socket waiting for drain');
+  // Generous: on a loaded machine ingesting enough to fill both socket buffers takes a while.
+  await eventually(() => session()?.socket.writableNeedDrain === true, 60_000, 'server socket waiting for drain');
   const stored = app.app.store.messages.count();
   await sleep(300);
   assert.equal(app.app.store.messages.count(), stored, 'no more submits are read while the client does not read');

@@ -8,6 +8,8 @@
 use strict;
 use warnings;
 use Net::SMPP;
+use Socket qw(SOL_SOCKET SO_RCVTIMEO);
+use Time::HiRes qw(time);
 
 my $RECEIPT_TIMEOUT_SEC = 10;
 my $CMD_DELIVER_SM = 0x00000005;
@@ -15,18 +17,24 @@ my $CMD_DELIVER_SM = 0x00000005;
 die "usage: $0 HOST PORT SYSTEM_ID PASSWORD\n" unless @ARGV == 4;
 my ($host, $port, $system_id, $password) = @ARGV;
 
-# Everything below runs under one alarm: a server that never answers must not hang the test.
-local $SIG{ALRM} = sub { die "timed out after ${RECEIPT_TIMEOUT_SEC} s\n" };
-alarm $RECEIPT_TIMEOUT_SEC;
+# A server that never answers must not hang the test. Not with alarm(): Net::SMPP's read_hard
+# installs its own local SIGALRM handler (it answers it with a synchronous enquire_link, which
+# then blocks for good) and calls alarm(0). A receive timeout on the socket makes every read give
+# up instead (read_pdu returns undef), and the loop below checks an overall deadline.
+my $deadline = time + $RECEIPT_TIMEOUT_SEC;
 
-my ($smpp, $bind_resp) = Net::SMPP->new_transceiver(
+my $smpp = Net::SMPP->new_connect(
     $host,
     port      => $port,
     system_id => $system_id,
     password  => $password,
+    timeout   => $RECEIPT_TIMEOUT_SEC,
 );
 die "cannot connect to $host:$port: $!\n" unless $smpp;
-die "bind_transceiver got no response\n" unless $bind_resp;
+setsockopt($smpp, SOL_SOCKET, SO_RCVTIMEO, pack('l!l!', $RECEIPT_TIMEOUT_SEC, 0))
+    or die "cannot set a receive timeout: $!\n";
+my $bind_resp = $smpp->bind_transceiver();
+die "bind_transceiver got no response: ${*$smpp}{smpperror}\n" unless $bind_resp;
 die sprintf("bind_transceiver refused: status 0x%08x\n", $bind_resp->{status}) if $bind_resp->{status} != 0;
 
 my $submit_resp = $smpp->submit_sm(
@@ -39,14 +47,18 @@ my $submit_resp = $smpp->submit_sm(
     registered_delivery => 1,
     short_message       => 'Hello from Net::SMPP',
 );
-die "submit_sm got no response (a receipt that came first would have been dropped)\n" unless $submit_resp;
+# Synchronous mode drops whatever arrives before the response, so a receipt sent ahead of
+# submit_sm_resp would be lost here and the loop below would time out.
+die "submit_sm got no response: ${*$smpp}{smpperror}\n" unless $submit_resp;
 die sprintf("submit_sm refused: status 0x%08x\n", $submit_resp->{status}) if $submit_resp->{status} != 0;
 my $message_id = $submit_resp->{message_id};
 
 # Read until the receipt comes; anything else (e.g. enquire_link) is answered or ignored.
 my $receipt;
 while (!$receipt) {
-    my $pdu = $smpp->read_pdu() or die "connection lost while waiting for the receipt\n";
+    die "no receipt (deliver_sm) within ${RECEIPT_TIMEOUT_SEC} s\n" if time > $deadline;
+    my $pdu = $smpp->read_pdu()
+        or die "no receipt: ${*$smpp}{smpperror} (read timeout ${RECEIPT_TIMEOUT_SEC} s)\n";
     if ($pdu->{cmd} == $CMD_DELIVER_SM) {
         $receipt = $pdu;
         $smpp->deliver_sm_resp(message_id => '', seq => $pdu->{seq});
@@ -54,7 +66,6 @@ while (!$receipt) {
         $smpp->enquire_link_resp(seq => $pdu->{seq});
     }
 }
-alarm 0;
 
 # TLV values are the raw octets: receipted_message_id is a C-Octet String (strip its NUL),
 # message_state one octet, network_error_code three octets (type, code).
@@ -72,10 +83,8 @@ print '{', join(',',
     '"network_error_code":' . json_string($nec),
 ), "}\n";
 
-alarm 5;
 my $unbind_resp = $smpp->unbind();
-alarm 0;
-warn "unbind got no response\n" unless $unbind_resp;
+warn "unbind got no response: ${*$smpp}{smpperror}\n" unless $unbind_resp;
 $smpp->close();
 exit 0;
 

@@ -19,15 +19,16 @@ function accept(session: SmppSession, pdu: Pdu, message: NewMessage, responseId:
   if (decision.kind === 'refuse') throw new SmppStatusError(Status[decision.submitError], `test number ${message.destAddr} forces ${decision.submitError}`);
   session.begin();
   ctx.intake.add({ message, plan: decision.plan }, (err, id) => {
+    // Write the answer before end(): end() may let an unbind go out, which must come after it.
     if (err || id === undefined) {
-      session.end();
       session.log.error({ err }, 'storing a submitted message failed');
       session.respondStatus(pdu, Status.ESME_RSYSERR);
+      session.end();
       return;
     }
     const respond = (): void => {
-      session.end();
       session.write(encodeCStringResponse(responseId, pdu.sequence, id));
+      session.end();
     };
     if (decision.responseDelayMs === 0) {
       respond();
