@@ -136,6 +136,91 @@ function testNumbers(): Leaf<readonly TestNumber[]> {
   };
 }
 
+/** The SMTP relay receipts are mailed through (SPEC §10 `forwarding.smtp`). */
+export interface SmtpRelay {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+  readonly secure: boolean;
+  readonly auth: { readonly user: string; readonly pass: string } | null;
+  /** From: of receipt mails. */
+  readonly from: string;
+  /** Pooled connections. */
+  readonly maxConnections: number;
+  /** ms for connecting and for each reply */
+  readonly timeoutMs: number;
+}
+
+function smtpRelay(): Leaf<SmtpRelay> {
+  return (value, key) => {
+    if (!isObject(value)) throw new ConfigError(key, `must be an object { host, port, secure, auth, from, maxConnections, timeoutMs }`);
+    for (const k of Object.keys(value)) {
+      if (!['host', 'port', 'secure', 'auth', 'from', 'maxConnections', 'timeoutMs'].includes(k)) throw new ConfigError(`${key}.${k}`, 'unknown setting');
+    }
+    const auth = value.auth;
+    if (auth !== null && !(isObject(auth) && typeof auth.user === 'string' && typeof auth.pass === 'string')) {
+      throw new ConfigError(`${key}.auth`, 'must be null or { "user": …, "pass": … }');
+    }
+    return Object.freeze({
+      host: str()(value.host, `${key}.host`),
+      port: int(1, 65535)(value.port, `${key}.port`),
+      secure: bool()(value.secure, `${key}.secure`),
+      auth: auth === null ? null : Object.freeze({ user: auth.user as string, pass: auth.pass as string }),
+      from: str()(value.from, `${key}.from`),
+      maxConnections: int(1, 100)(value.maxConnections, `${key}.maxConnections`),
+      timeoutMs: int(100, 600_000)(value.timeoutMs, `${key}.timeoutMs`),
+    });
+  };
+}
+
+/** Where SQS targets send (SPEC §10 `forwarding.sqs`); `endpoint` points at a local SQS-compatible server. */
+export interface SqsSettings {
+  readonly region: string;
+  readonly endpoint: string | null;
+  /** null: the AWS SDK's default credential chain */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | null;
+  readonly timeoutMs: number;
+}
+
+function sqsSettings(): Leaf<SqsSettings> {
+  return (value, key) => {
+    if (!isObject(value)) throw new ConfigError(key, 'must be an object { region, endpoint, credentials, timeoutMs }');
+    for (const k of Object.keys(value)) {
+      if (!['region', 'endpoint', 'credentials', 'timeoutMs'].includes(k)) throw new ConfigError(`${key}.${k}`, 'unknown setting');
+    }
+    const c = value.credentials;
+    if (c !== null && !(isObject(c) && typeof c.accessKeyId === 'string' && typeof c.secretAccessKey === 'string')) {
+      throw new ConfigError(`${key}.credentials`, 'must be null or { "accessKeyId": …, "secretAccessKey": … }');
+    }
+    if (value.endpoint !== null && (typeof value.endpoint !== 'string' || !/^https?:\/\//.test(value.endpoint))) {
+      throw new ConfigError(`${key}.endpoint`, `must be null or an http(s) URL, got ${JSON.stringify(value.endpoint)}`);
+    }
+    return Object.freeze({
+      region: str()(value.region, `${key}.region`),
+      endpoint: value.endpoint as string | null,
+      credentials: c === null ? null : Object.freeze({ accessKeyId: c.accessKeyId as string, secretAccessKey: c.secretAccessKey as string }),
+      timeoutMs: int(100, 600_000)(value.timeoutMs, `${key}.timeoutMs`),
+    });
+  };
+}
+
+/** Retry delays in seconds after each failed attempt. */
+function retrySchedule(): Leaf<readonly number[]> {
+  return (value, key) => {
+    if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number' && v >= 0 && v <= 30 * 86_400)) {
+      throw new ConfigError(key, `must be a non-empty array of delays in seconds, got ${JSON.stringify(value)}`);
+    }
+    return Object.freeze([...value] as number[]);
+  };
+}
+
+function fraction(): Leaf<number> {
+  return (value, key) => {
+    if (typeof value !== 'number' || value < 0 || value > 1) throw new ConfigError(key, `must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+    return value;
+  };
+}
+
 function seed(): Leaf<number | null> {
   return (value, key) => {
     if (value === null) return null;
@@ -202,6 +287,22 @@ export const schema = {
     window: int(1, 10_000),
     /** s before a receipt the client refused with a temporary error is sent again. */
     retryDelaySec: int(1, 86_400),
+  },
+  forwarding: {
+    /** Allow targets whose address is private, loopback or link-local (tests, private networks). */
+    allowPrivateTargets: bool(),
+    /** s to wait after the 1st, 2nd, … attempt fails; the first entry is the first attempt's delay (0 = at once). */
+    retrySchedule: retrySchedule(),
+    /** ± share of each retry delay drawn at random, so retries of many events spread out. */
+    retryJitter: fraction(),
+    /** ms an HTTP target may take to answer. */
+    httpTimeoutMs: int(100, 600_000),
+    /** Deliveries in progress per target at once. */
+    concurrency: int(1, 1000),
+    /** s a claimed delivery is leased to this process; an expired lease (a crash) is claimed again. */
+    leaseSec: int(5, 86_400),
+    smtp: smtpRelay(),
+    sqs: sqsSettings(),
   },
   cli: {
     /** ms between checks for changes made by the CLI (accounts, settings) while serving. */
