@@ -26,7 +26,7 @@ export interface ConfigSources {
 /** Loads, merges and validates the configuration; throws ConfigError naming the bad key. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const merged = readJson(defaultConfigFile, 'defaults');
-  if (sources.file) mergeInto(merged, readJson(sources.file, sources.file), '');
+  if (sources.file) mergeSections(merged, readJson(sources.file, sources.file));
   for (const [key, value] of envOverrides(sources.env ?? process.env)) setPath(merged, key, value);
   for (const [key, value] of Object.entries(sources.overrides ?? {})) {
     if (value !== undefined) setPath(merged, key, value);
@@ -54,12 +54,16 @@ function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep-merges objects; arrays and scalars replace. Unknown sections/keys are caught by validate. */
-function mergeInto(target: Tree, source: Tree, prefix: string): void {
-  for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
-    if (isTree(existing) && isTree(value)) mergeInto(existing, value, `${prefix}${key}.`);
-    else target[key] = value;
+/**
+ * Merges a file over the defaults setting by setting: a section's keys merge, but each setting's
+ * value replaces the default whole — `simulator.outcomes: { "delivered": 1 }` means only
+ * delivered, not delivered added to the default mix. Unknown sections/keys are caught by validate.
+ */
+function mergeSections(target: Tree, source: Tree): void {
+  for (const [section, values] of Object.entries(source)) {
+    const existing = target[section];
+    if (isTree(existing) && isTree(values)) Object.assign(existing, values);
+    else target[section] = values;
   }
 }
 

@@ -136,4 +136,71 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'forwarding: targets, rules, outbox, attempts',
+    up(db) {
+      db.exec(`
+        CREATE TABLE targets (
+          id              INTEGER PRIMARY KEY,
+          name            TEXT NOT NULL UNIQUE,
+          type            TEXT NOT NULL,          -- http | smtp | sqs
+          url             TEXT,
+          to_address      TEXT,
+          queue_url       TEXT,
+          format          TEXT NOT NULL,          -- json | xml
+          secret          TEXT,                   -- whsec_… (never printed)
+          enabled         INTEGER NOT NULL DEFAULT 1,
+          disabled_reason TEXT,
+          created_at      INTEGER NOT NULL,
+          updated_at      INTEGER NOT NULL
+        );
+
+        -- For (account, channel, message type): forward to a target, or nowhere (target_id NULL).
+        CREATE TABLE rules (
+          id           INTEGER PRIMARY KEY,
+          account_id   INTEGER NOT NULL,
+          channel      TEXT NOT NULL,
+          message_type TEXT NOT NULL,
+          target_id    INTEGER REFERENCES targets (id) ON DELETE CASCADE,
+          statuses     TEXT,                      -- JSON array, NULL = the default selection
+          format       TEXT,                      -- NULL = the target's format
+          created_at   INTEGER NOT NULL
+        );
+        CREATE INDEX rules_by_account ON rules (account_id, channel, message_type);
+
+        -- One row per (event, target): delivered at least once, in order per message and target.
+        CREATE TABLE outbox (
+          id              INTEGER PRIMARY KEY,
+          event_id        INTEGER NOT NULL,
+          message_id      INTEGER NOT NULL,
+          target_id       INTEGER NOT NULL,
+          format          TEXT NOT NULL,
+          state           TEXT NOT NULL DEFAULT 'pending', -- pending | delivered | failed
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          lease_until     INTEGER,
+          last_code       TEXT,
+          last_error      TEXT,
+          created_at      INTEGER NOT NULL,
+          done_at         INTEGER
+        );
+        CREATE INDEX outbox_due ON outbox (next_attempt_at, id) WHERE state = 'pending';
+        CREATE INDEX outbox_order ON outbox (message_id, target_id, id) WHERE state = 'pending';
+        CREATE INDEX outbox_by_event ON outbox (event_id);
+
+        CREATE TABLE delivery_attempts (
+          id          INTEGER PRIMARY KEY,
+          outbox_id   INTEGER NOT NULL,
+          attempt     INTEGER NOT NULL,
+          at          INTEGER NOT NULL,
+          duration_ms INTEGER NOT NULL,
+          outcome     TEXT NOT NULL,               -- delivered | retry | failed | disable
+          code        TEXT,
+          excerpt     TEXT
+        );
+        CREATE INDEX delivery_attempts_by_outbox ON delivery_attempts (outbox_id);
+      `);
+    },
+  },
 ];

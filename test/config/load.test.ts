@@ -161,3 +161,13 @@ describe('loadConfig', () => {
     });
   });
 });
+
+test('a setting whose value is an object is replaced whole by the file, not merged', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smscd-cfg-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ simulator: { outcomes: { delivered: 1 } }, smpp: { port: 2776 } }));
+  const config = loadConfig({ file, env: {} });
+  assert.deepEqual({ ...config.simulator.outcomes }, { delivered: 1 });
+  assert.equal(config.smpp.port, 2776);
+  assert.equal(config.smpp.window, 256, 'other keys of the section keep their defaults');
+});
