@@ -50,7 +50,9 @@ export async function startSmscd(options: SmscdOptions): Promise<SmscdProcess> {
     removeDir();
     throw new Error(`smscd account add failed: ${err instanceof Error ? err.message.trim() : String(err)}`);
   }
-  const args = [bin, 'serve', '--db', db, '--smpp-port', '0', '--http-port', '0', '--smtp-port', '0', ...configArgs];
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, bin, 'serve', '--db', db, '--smpp-port', '0', '--http-port', '0', '--smtp-port', '0', ...configArgs];
   const child = startChild('smscd', process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, SMSCD_LOG_LEVEL: 'info', ...options.env },

@@ -17,7 +17,7 @@ import type { Store } from '../store/store.js';
 import type { BindRegistry } from './bind-registry.js';
 import { Status, statusName } from './command-status.js';
 import type { Pdu } from './pdu-codec.js';
-import { receiptFields } from './receipt-pdu.js';
+import { encodeReceipt } from './receipt-pdu.js';
 import type { SmppSession } from './session.js';
 
 type Outcome = 'acked' | 'rejected' | 'attempted';
@@ -218,8 +218,7 @@ export class ReceiptPusher {
     state.inFlight.set(row.id, { messageId: row.messageId, session });
     state.busy(row.messageId);
     session.request(
-      'deliver_sm',
-      receiptFields(row),
+      (sequence) => encodeReceipt(row, sequence),
       (response: Pdu) => this.answered(accountId, state, row, session, response.status),
       () => {
         session.log.warn({ messageId: row.messageId, receiptId: row.id }, 'no deliver_sm_resp in time; receipt kept for a retry');

@@ -12,7 +12,7 @@ import { Status, statusName } from './command-status.js';
 import { dispatch } from './commands/index.js';
 import type { SmppContext } from './context.js';
 import { FrameReader } from './frame-reader.js';
-import { commandId, decodePdu, encodeHeaderOnly, encodePdu, isResponseId, UNKNOWN_COMMAND, type Pdu } from './pdu-codec.js';
+import { commandId, decodePdu, encodeHeaderOnly, isResponseId, UNKNOWN_COMMAND, type Pdu } from './pdu-codec.js';
 import { plainAddress } from './ip-allow.js';
 
 /** SMPP bind types. */
@@ -22,6 +22,7 @@ export type BindType = 'transmitter' | 'receiver' | 'transceiver';
 export type SessionState = 'open' | 'binding' | 'bound' | 'unbinding' | 'closed';
 
 const GENERIC_NACK = 0x80000000;
+const UNBIND = commandId('unbind');
 
 let nextSessionNumber = 1;
 
@@ -49,6 +50,7 @@ export class SmppSession implements BoundSession {
   private readonly awaiting = new Map<number, { timer: NodeJS.Timeout; onResponse: (pdu: Pdu) => void }>();
   private bindTimer: NodeJS.Timeout | null;
   private closedListeners: Array<() => void> = [];
+  private corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -186,6 +188,16 @@ export class SmppSession implements BoundSession {
    */
   write(bytes: Buffer): void {
     if (this.state === 'closed' || this.socket.destroyed) return;
+    if (!this.corked) {
+      // Everything written in this turn (a group commit's responses, a batch of receipts) leaves
+      // in one writev instead of one syscall per PDU.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     if (!this.socket.write(bytes) && !this.pauses.has('drain')) {
       this.pause('drain');
       this.socket.once('drain', () => {
@@ -200,8 +212,11 @@ export class SmppSession implements BoundSession {
     this.write(encodeHeaderOnly(pdu.commandId | GENERIC_NACK, status, pdu.sequence));
   }
 
-  /** Sends a request and calls `onResponse` with the answer, or `onTimeout` if none comes in time. */
-  request(command: string, fields: Record<string, unknown>, onResponse: (pdu: Pdu) => void, onTimeout: () => void): void {
+  /**
+   * Sends a request, encoded by `encode` with the sequence number given to it, and calls
+   * `onResponse` with the answer, or `onTimeout` if none comes in time.
+   */
+  request(encode: (sequence: number) => Buffer, onResponse: (pdu: Pdu) => void, onTimeout: () => void): void {
     const sequence = this.nextSequence;
     this.nextSequence = this.nextSequence >= 0x7fffffff ? 1 : this.nextSequence + 1;
     const timer = setTimeout(() => {
@@ -210,7 +225,7 @@ export class SmppSession implements BoundSession {
     }, this.ctx.config.responseTimeoutSec * 1000);
     timer.unref();
     this.awaiting.set(sequence, { timer, onResponse });
-    this.write(encodePdu(command, sequence, fields));
+    this.write(encode(sequence));
   }
 
   private onResponse(pdu: Pdu): void {
@@ -306,7 +321,7 @@ export class SmppSession implements BoundSession {
           this.destroy(reason);
           return;
         }
-        this.request('unbind', {}, () => this.destroy(reason), () => this.destroy(reason));
+        this.request((sequence) => encodeHeaderOnly(UNBIND, Status.ESME_ROK, sequence), () => this.destroy(reason), () => this.destroy(reason));
       };
       // Every request read before now is answered (after its commit, or its delayed response) first.
       if (this.outstanding === 0) sendUnbind();

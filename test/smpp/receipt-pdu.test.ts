@@ -63,3 +63,18 @@ test('deliver_sm fields: swapped addresses, esm_class, TLVs', () => {
   assert.deepEqual(final.network_error_code, Buffer.from([0x03, 0x01, 0x02]), 'type 3 (GSM), code 0x0102');
   assert.equal(receiptFields({ ...base, status: 'enroute' }).esm_class, 0x20, 'intermediate notification');
 });
+
+test('the hand-encoded deliver_sm is byte for byte what the smpp package encodes', async () => {
+  const { default: smpp } = await import('smpp');
+  const { encodeReceipt } = await import('../../src/smpp/receipt-pdu.js');
+  const variants: OwedReceipt[] = [
+    base,
+    { ...base, status: 'undelivered', errorCode: 0x0102, text: null },
+    { ...base, status: 'enroute', destAddr: 'ALPHA', destTon: 5, destNpi: 0, text: 'Grüße' },
+  ];
+  for (const r of variants) {
+    const ours = encodeReceipt(r, 77);
+    const theirs = new smpp.PDU('deliver_sm', { ...receiptFields(r), sequence_number: 77 }).toBuffer();
+    assert.deepEqual(ours, theirs, `${r.status}: ours ${ours.toString('hex')}\ntheirs ${theirs.toString('hex')}`);
+  }
+});
