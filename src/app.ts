@@ -6,11 +6,15 @@ import type { Config } from './config/schema.js';
 import { StatusRecorder } from './delivery/record-status.js';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { Simulator } from './delivery/simulator.js';
+import { ForwardingPolicy } from './forwarding/policy.js';
+import { targetFactory } from './forwarding/targets/factory.js';
+import { ForwardingWorker } from './forwarding/worker.js';
 import { createLogger, type Logger } from './log.js';
 import type { Submission } from './smpp/context.js';
 import { SmppServer } from './smpp/server.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { generatePassword, hashPassword } from './store/secrets.js';
+import { randomBytes } from 'node:crypto';
 import { Store } from './store/store.js';
 
 /** The running service. */
@@ -19,6 +23,7 @@ export interface App {
   readonly store: Store;
   readonly smpp: SmppServer;
   readonly scheduler: DeliveryScheduler;
+  readonly forwarding: { policy: ForwardingPolicy; worker: ForwardingWorker };
   readonly log: Logger;
   /** Ports actually listened on (differ from the config when it said 0). */
   readonly ports: { smpp: number };
@@ -42,14 +47,19 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
   const demo = ensureDemoAccount(store, config);
 
-  const recorder = new StatusRecorder(store, config.receipts.expiryHours);
+  const forwarding = new ForwardingPolicy(store);
+  const recorder = new StatusRecorder(store, config.receipts.expiryHours, forwarding);
   const simulator = new Simulator(config.simulator);
+  const worker = new ForwardingWorker(store, config.forwarding, targetFactory(config.forwarding), notificationPrefix(store), log.child({ component: 'forwarding' }));
   // Late-bound: the scheduler tells the SMPP server's receipt pusher what it recorded.
   let onRecorded: (accountIds: Iterable<number>) => void = () => {};
   const scheduler = new DeliveryScheduler(
     store,
     recorder,
-    (recorded) => onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId))),
+    (recorded) => {
+      onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId)));
+      if (recorded.some((r) => r.forwards > 0)) worker.poke();
+    },
     log.child({ component: 'delivery' }),
   );
   const intake = createIntake(store, scheduler, config.store.commitMaxRows, log);
@@ -57,10 +67,19 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   onRecorded = (accountIds) => {
     for (const id of accountIds) smpp.receipts.poke(id);
   };
+  smpp.receipts.setGate(() => forwarding.forwardingOn);
   const smppPort = await smpp.listen();
   scheduler.start();
+  worker.start();
 
-  const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => smpp.accountsChanged(store.accounts.list()));
+  const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => {
+    smpp.accountsChanged(store.accounts.list());
+    const wasOn = forwarding.forwardingOn;
+    forwarding.reload();
+    worker.reloadTargets();
+    worker.poke();
+    if (!wasOn && forwarding.forwardingOn) smpp.receipts.pokeAll();
+  });
 
   let closing: Promise<void> | null = null;
   const app: App = {
@@ -68,6 +87,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     store,
     smpp,
     scheduler,
+    forwarding: { policy: forwarding, worker },
     log,
     ports: { smpp: smppPort },
     demo,
@@ -76,6 +96,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         stopWatching();
         await smpp.close();
         scheduler.stop();
+        await worker.stop();
         store.close();
         log.info('stopped');
       })();
@@ -107,6 +128,16 @@ function createIntake(store: Store, scheduler: DeliveryScheduler, maxRows: numbe
     maxRows,
     (err) => log.error({ err }, 'submit callback failed'),
   );
+}
+
+/** The database's random prefix of notificationIds (created once, kept forever). */
+function notificationPrefix(store: Store): string {
+  let prefix = store.settings.get('notification.prefix');
+  if (!prefix) {
+    prefix = randomBytes(8).toString('hex').slice(0, 8);
+    store.settings.set('notification.prefix', prefix);
+  }
+  return prefix;
 }
 
 /** On the first start (no account yet, none created before) creates the demo account. */

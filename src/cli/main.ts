@@ -2,7 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, NotFoundError, UsageError } from '../errors.js';
 import { accountCommands } from './account.js';
+import { deliveriesCommands } from './deliveries.js';
+import { forwardingCommands } from './forwarding.js';
 import { messagesCommands } from './messages.js';
+import { ruleCommands } from './rule.js';
+import { targetCommands } from './target.js';
 import { serveCommand } from './serve.js';
 
 /** Builds the program (exported for tests). */
@@ -14,6 +18,10 @@ export function buildProgram(): Command {
   serveCommand(program);
   accountCommands(program);
   messagesCommands(program);
+  targetCommands(program);
+  ruleCommands(program);
+  forwardingCommands(program);
+  deliveriesCommands(program);
   return program;
 }
 

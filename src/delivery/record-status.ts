@@ -1,8 +1,8 @@
 /**
  * recordStatus: the one place a status change is stored (DESIGN.md "one flow, one spine"). In the
  * caller's transaction it stores the event, moves the message to the new status, and records what
- * the event owes: an SMPP receipt when the message asked for one. Forwarding (outbox rows) hooks
- * in here too, through `hooks`.
+ * the event owes: an SMPP receipt when the message asked for one (unless forwarding is switched off
+ * or a `none` rule says so), and one outbox row per forwarding target the rules select.
  */
 import type { Store } from '../store/store.js';
 import type { DeliveryFacts } from '../store/messages.js';
@@ -25,25 +25,24 @@ export interface RecordedStatus {
   accountId: number;
   /** An SMPP receipt row was written. */
   receiptOwed: boolean;
+  /** Outbox rows written (forwarding). */
+  forwards: number;
 }
 
-/** Called inside the transaction for every recorded event (the forwarding issue adds its outbox here). */
-export type RecordHook = (change: StatusChange, eventId: number, message: DeliveryFacts) => void;
+/** The forwarding decisions recording needs (implemented by forwarding/policy.ts). */
+export interface ForwardingRules {
+  smppReceiptsAllowed(message: DeliveryFacts): boolean;
+  destinations(status: string, message: DeliveryFacts): Array<{ targetId: number; format: 'json' | 'xml' }>;
+}
 
 /** Records status changes. */
 export class StatusRecorder {
-  private readonly hooks: RecordHook[] = [];
-
   constructor(
     private readonly store: Store,
     /** Hours an owed receipt is kept. */
     private readonly receiptExpiryHours: number,
+    private readonly forwarding: ForwardingRules,
   ) {}
-
-  /** Adds a hook run in the same transaction as each event. */
-  addHook(hook: RecordHook): void {
-    this.hooks.push(hook);
-  }
 
   /**
    * Stores one change. Must run inside a transaction. Returns null (and stores nothing) when the
@@ -57,11 +56,12 @@ export class StatusRecorder {
     const eventId = store.events.insert({ ...change, final });
     store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt);
     let owed = false;
-    if (message.channel === 'smpp' && receiptOwed(message.registeredDelivery, change.status)) {
+    if (message.channel === 'smpp' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
       store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000);
       owed = true;
     }
-    for (const hook of this.hooks) hook(change, eventId, message);
-    return { eventId, accountId: message.accountId, receiptOwed: owed };
+    const destinations = this.forwarding.destinations(change.status, message);
+    for (const d of destinations) store.outbox.insert(eventId, change.messageId, d.targetId, d.format, change.occurredAt);
+    return { eventId, accountId: message.accountId, receiptOwed: owed, forwards: destinations.length };
   }
 }

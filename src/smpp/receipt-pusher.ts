@@ -59,6 +59,8 @@ export class ReceiptPusher {
   private readonly outcomes: GroupCommitter<{ id: number; outcome: Outcome }, undefined>;
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** The global forwarding switch: while it is off, no receipt is sent (SPEC §1). */
+  private gate: () => boolean = () => true;
 
   constructor(
     private readonly store: Store,
@@ -106,6 +108,16 @@ export class ReceiptPusher {
   /** Resolves when every acknowledgement received has been committed. */
   idle(): Promise<void> {
     return this.outcomes.idle();
+  }
+
+  /** Sets the check that must pass before anything is sent (the global switch). */
+  setGate(gate: () => boolean): void {
+    this.gate = gate;
+  }
+
+  /** Pushes for every account (the switch was turned on again). */
+  pokeAll(): void {
+    for (const session of this.binds.all()) if (session.accountId !== null) this.poke(session.accountId);
   }
 
   /** New receipts may be owed to this account, or it may have room again: push soon. */
@@ -161,6 +173,7 @@ export class ReceiptPusher {
   }
 
   private pump(accountId: number, state: AccountReceipts): void {
+    if (!this.gate()) return;
     const window = this.config.window;
     const sessions = [...this.binds.sessionsOf(accountId)].filter((s) => s.canReceive);
     const room = (s: SmppSession): number => (s.writeBlocked ? 0 : Math.max(0, window - s.requestsInFlight));

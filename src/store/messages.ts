@@ -53,6 +53,7 @@ export interface StoredMessage extends NewMessage {
 export interface DeliveryFacts {
   accountId: number;
   channel: Channel;
+  messageType: 'sms' | 'whatsapp';
   registeredDelivery: number;
   status: string;
 }
@@ -149,7 +150,7 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 export class MessageRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byIdStmt: Statement<[number], Row>;
-  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; registered_delivery: number; status: string }>;
+  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string }>;
   private readonly statusStmt: Statement<unknown[]>;
 
   constructor(private readonly db: Database) {
@@ -161,14 +162,14 @@ export class MessageRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.factsStmt = db.prepare('SELECT account_id, channel, registered_delivery, status FROM messages WHERE id = ?');
+    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status FROM messages WHERE id = ?');
     this.statusStmt = db.prepare('UPDATE messages SET status = ?, error_code = ?, done_at = ?, updated_at = ? WHERE id = ?');
   }
 
   /** The few columns recordStatus needs, without reading the body. */
   facts(id: string): DeliveryFacts | undefined {
     const r = this.factsStmt.get(Number(id));
-    return r && { accountId: r.account_id, channel: r.channel, registeredDelivery: r.registered_delivery, status: r.status };
+    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status };
   }
 
   /** Sets the current status (and, for a final one, when it became final). */

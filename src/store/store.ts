@@ -4,7 +4,10 @@ import { AccountRepository } from './accounts.js';
 import { MessageRepository } from './messages.js';
 import { openDatabase, type OpenOptions } from './open.js';
 import { SessionRepository } from './sessions.js';
+import { OutboxRepository } from './outbox.js';
+import { RuleRepository } from './rules.js';
 import { SettingsRepository } from './settings.js';
+import { TargetRepository } from './targets.js';
 import { SimulatedDeliveryRepository } from './simulated-deliveries.js';
 import { SmppReceiptRepository } from './smpp-receipts.js';
 import { StatusEventRepository } from './status-events.js';
@@ -18,6 +21,9 @@ export class Store {
   readonly events: StatusEventRepository;
   readonly receipts: SmppReceiptRepository;
   readonly simulated: SimulatedDeliveryRepository;
+  readonly targets: TargetRepository;
+  readonly rules: RuleRepository;
+  readonly outbox: OutboxRepository;
 
   private constructor(readonly db: Database.Database) {
     this.accounts = new AccountRepository(db);
@@ -27,6 +33,9 @@ export class Store {
     this.events = new StatusEventRepository(db);
     this.receipts = new SmppReceiptRepository(db);
     this.simulated = new SimulatedDeliveryRepository(db);
+    this.targets = new TargetRepository(db);
+    this.rules = new RuleRepository(db);
+    this.outbox = new OutboxRepository(db);
   }
 
   /** Opens and migrates the database. */

@@ -277,6 +277,17 @@ describe('http target (SPEC §5)', () => {
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 
+  test('an answer whose body breaks off is judged by its status line', async () => {
+    r.handle((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000' });
+      res.write('partial');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const result = await deliverOne(httpSpec(r.url));
+    assert.equal(result.outcome, 'delivered', JSON.stringify(result));
+    assert.equal(result.excerpt, 'partial');
+  });
+
   test('connection refused (a closed port) is a retry with code ECONNREFUSED', async () => {
     const closed = await startReceiver();
     const url = closed.url;

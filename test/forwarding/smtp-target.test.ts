@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { SmtpRelay } from '../../src/config/schema.js';
-import { classifySmtpFailure, createSmtpTarget } from '../../src/forwarding/targets/smtp.js';
+import { classifySmtpFailure, createSmtpTarget, SMTP_DEADLINE_TIMEOUTS } from '../../src/forwarding/targets/smtp.js';
 import type { Format, TargetSpec } from '../../src/forwarding/targets/target.js';
 import { cleanup } from '../helpers/cleanup.js';
 import { sampleDelivery, targetConformance, type ConformancePeer } from './target-conformance.js';
@@ -51,8 +51,7 @@ async function startPeer(options: PeerOptions = {}): Promise<SmtpPeer> {
   const mails: ParsedMail[] = [];
   let sessions = 0;
   let maxSessions = 0;
-  const peer = {} as { rejectAt: 'rcpt' | 'data' };
-  peer.rejectAt = 'data';
+  const peer: { rejectAt: 'rcpt' | 'data' } = { rejectAt: 'data' };
 
   const server = new SMTPServer({
     logger: false,
@@ -252,6 +251,54 @@ describe('smtp target', () => {
     const [result] = await target.deliver([sampleDelivery('json')]);
     assert.equal(result?.outcome, 'retry', `wanted retry, had ${JSON.stringify(result)}`);
     assert.equal(result.code, 'ECONNREFUSED');
+  });
+
+  test('a relay that trickles an endless reply is given up on at the deadline, as a retry', async (t) => {
+    const defer = cleanup(t);
+    // A bare SMTP peer: everything is accepted until the end of DATA, which is answered with
+    // "250-" continuation lines every 50 ms that never end, so the socket is never idle long
+    // enough for nodemailer's socket timeout (100 ms) to fire.
+    const timers = new Set<NodeJS.Timeout>();
+    const server = createServer((socket) => {
+      let inData = false;
+      let buffered = '';
+      socket.on('error', () => undefined);
+      socket.on('close', () => timers.forEach(clearInterval));
+      socket.write('220 trickle.example ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        if (inData) {
+          if (!buffered.includes('\r\n.\r\n')) return;
+          inData = false;
+          buffered = '';
+          timers.add(setInterval(() => socket.write('250-still thinking\r\n'), 50));
+          return;
+        }
+        let end: number;
+        while ((end = buffered.indexOf('\r\n')) >= 0) {
+          const line = buffered.slice(0, end).toUpperCase();
+          buffered = buffered.slice(end + 2);
+          if (line.startsWith('EHLO')) socket.write('250 trickle.example\r\n');
+          else if (line.startsWith('DATA')) {
+            socket.write('354 go ahead\r\n');
+            inData = true;
+            return;
+          } else socket.write('250 OK\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const target = createSmtpTarget(targetSpec('json'), relayFor(port, { timeoutMs: 100 }));
+    defer(() => target.close());
+
+    const started = Date.now();
+    const [result] = await target.deliver([sampleDelivery('json')]);
+    const took = Date.now() - started;
+    assert.equal(result?.outcome, 'retry', `wanted retry, had ${JSON.stringify(result)}`);
+    assert.equal(result.code, 'ETIMEDOUT');
+    assert.ok(took >= 100 * SMTP_DEADLINE_TIMEOUTS - 50 && took < 100 * SMTP_DEADLINE_TIMEOUTS + 1000, `wanted about ${100 * SMTP_DEADLINE_TIMEOUTS} ms, took ${took} ms`);
   });
 
   test('a target without a recipient fails without contacting the relay', async (t) => {

@@ -258,9 +258,10 @@ export function createHttpTarget(spec: TargetSpec, options: HttpTargetOptions): 
         });
         // A small answer read to its end leaves the socket to the keep-alive pool.
         res.on('end', done);
-        // The status line is the receiver's verdict even if the body breaks off afterwards.
+        // The status line is the receiver's verdict even if the body breaks off afterwards
+        // ('close' without 'end'); after 'end' or our own destroy, finish() has already run.
         res.on('error', done);
-        res.on('aborted', done);
+        res.on('close', done);
       });
       req.end(delivery.body);
     });

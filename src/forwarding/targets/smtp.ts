@@ -89,7 +89,7 @@ function redactor(auth: SmtpRelay['auth']): (text: string) => string {
 }
 
 /** The subject and text part: what happened to which message, readable without the attachment. */
-function describe(d: Delivery): { subject: string; text: string } {
+function summarize(d: Delivery): { subject: string; text: string } {
   const kind = d.messageType === 'statusChange' ? 'Status change' : 'Delivery report';
   return {
     subject: `${kind} ${d.messageId}: ${d.status}`,
@@ -136,7 +136,7 @@ export function createSmtpTarget(spec: TargetSpec, relay: SmtpRelay): Target {
     if (spec.to === null || spec.to.length === 0) {
       return { outcome: 'failed', code: 'EENVELOPE', reason: 'target has no recipient address', durationMs: took() };
     }
-    const { subject, text } = describe(d);
+    const { subject, text } = summarize(d);
     const deadline = AbortSignal.timeout(deadlineMs);
     try {
       const info = await transport.sendMail({

@@ -1,0 +1,17 @@
+/**
+ * The XML encoding of the event document (Content-Type application/xml): an XML declaration,
+ * UTF-8, a root element named after `messageType`, one child element per field in document order,
+ * text escaped by xmlbuilder2. Null values are left out.
+ */
+import { create } from 'xmlbuilder2';
+import type { EventDocument } from './document.js';
+
+/** Encodes a document as XML. */
+export function encodeXml(doc: EventDocument): string {
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(doc.messageType);
+  for (const [key, value] of Object.entries(doc)) {
+    if (value === null || value === undefined) continue;
+    root.ele(key).txt(String(value));
+  }
+  return root.end({ prettyPrint: false });
+}

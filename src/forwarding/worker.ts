@@ -1,0 +1,335 @@
+/**
+ * The forwarding worker (Svix-style named steps): claimDue → prepare → send → onSuccess | onFailure.
+ *
+ * - Rows are claimed with a lease in one UPDATE … RETURNING; a crash leaves leases that expire and
+ *   are claimed again, so every event is delivered at least once.
+ * - Only the oldest pending row of each (message, target) can be claimed: events of one message
+ *   reach a target in order.
+ * - Each target has at most `forwarding.concurrency` deliveries in progress.
+ * - Every attempt is recorded (outcome, code, excerpt, duration); outcomes are committed in groups.
+ */
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { GroupCommitter } from '../store/group-commit.js';
+import type { ClaimedRow } from '../store/outbox.js';
+import type { Store } from '../store/store.js';
+import type { TargetRow } from '../store/targets.js';
+import { buildDocument, type EventDocument, type EventFacts } from './formats/document.js';
+import { encodeDocument } from './formats/encode.js';
+import { retryDelayMs } from './retry-policy.js';
+import type { Delivery, DeliveryResult, Target, TargetSpec } from './targets/target.js';
+
+/** Rows claimed per round. */
+const CLAIM_BATCH = 500;
+/** Claim again when fewer than this many rows wait in memory. */
+const LOW_WATER = 250;
+/** Longest sleep between looks for due rows (ms); pokes normally come first. */
+const MAX_SLEEP_MS = 1000;
+
+/** Builds a connected target from its stored spec. */
+export type TargetFactory = (spec: TargetSpec) => Target;
+
+/** A claimed row with its encoded delivery. */
+interface Prepared {
+  row: ClaimedRow;
+  delivery: Delivery;
+}
+
+/** What happened to one prepared delivery. */
+type Settled = { prepared: Prepared; result: DeliveryResult };
+
+interface TargetState {
+  row: TargetRow;
+  target: Target;
+  queue: Prepared[];
+  inFlight: number;
+}
+
+/** Delivers outbox rows to their targets. */
+export class ForwardingWorker {
+  private readonly targets = new Map<number, TargetState>();
+  private readonly outcomes: GroupCommitter<Settled, undefined>;
+  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+  private stopped = false;
+  private queued = 0;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config['forwarding'],
+    private readonly makeTarget: TargetFactory,
+    private readonly idPrefix: string,
+    private readonly log: Logger,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.outcomes = new GroupCommitter<Settled, undefined>(
+      (items) => store.transaction(() => items.map((s) => this.onSettled(s))),
+      2000,
+      (err) => log.error({ err }, 'forwarding outcome callback failed'),
+    );
+  }
+
+  start(): void {
+    this.reloadTargets();
+    this.poke();
+  }
+
+  /** New rows may be due (an event was recorded, a row was settled, the CLI changed something). */
+  poke(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.round();
+    });
+  }
+
+  /** Re-reads the targets table (a CLI change): new targets connect, removed ones close. */
+  reloadTargets(): void {
+    const rows = new Map(this.store.targets.list().map((t) => [t.id, t]));
+    for (const [id, state] of this.targets) {
+      const row = rows.get(id);
+      if (!row || JSON.stringify(specOf(row)) !== JSON.stringify(specOf(state.row))) {
+        this.targets.delete(id);
+        void state.target.close();
+        for (const p of state.queue) this.releaseLater(p.row.id);
+        this.queued -= state.queue.length;
+      } else {
+        state.row = row;
+      }
+    }
+    for (const [id, row] of rows) {
+      if (!this.targets.has(id)) this.targets.set(id, { row, target: this.makeTarget(specOf(row)), queue: [], inFlight: 0 });
+    }
+  }
+
+  /** Stops claiming, waits for deliveries in progress, gives queued rows back, closes targets. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.outcomes.idle();
+    try {
+      this.store.transaction(() => {
+        for (const state of this.targets.values()) for (const p of state.queue) this.store.outbox.release(p.row.id);
+      });
+    } catch (err) {
+      this.log.warn({ err }, 'could not give back queued deliveries; their leases will expire');
+    }
+    await Promise.all([...this.targets.values()].map((s) => s.target.close()));
+  }
+
+  // ── claimDue ─────────────────────────────────────────────────────────────────────────
+
+  private round(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.queued < LOW_WATER) {
+      const now = Date.now();
+      let claimed: ClaimedRow[] = [];
+      try {
+        claimed = this.store.outbox.claim(now, now + this.config.leaseSec * 1000, CLAIM_BATCH);
+      } catch (err) {
+        this.log.error({ err }, 'claiming deliveries failed; trying again');
+      }
+      if (claimed.length > 0) this.enqueue(this.prepare(claimed));
+      if (claimed.length === CLAIM_BATCH) this.poke();
+    }
+    for (const state of this.targets.values()) this.send(state);
+    this.sleep();
+  }
+
+  private sleep(): void {
+    if (this.stopped || this.scheduled) return;
+    let wait = MAX_SLEEP_MS;
+    try {
+      const next = this.store.outbox.nextDue();
+      if (next !== null) wait = Math.min(wait, Math.max(10, next - Date.now()));
+    } catch {
+      /* the store is closing */
+    }
+    this.timer = setTimeout(() => this.round(), wait);
+    this.timer.unref();
+  }
+
+  // ── prepare ──────────────────────────────────────────────────────────────────────────
+
+  /** Reads each event once, builds its document, encodes it per row's format. */
+  private prepare(rows: ClaimedRow[]): Prepared[] {
+    const facts = this.readFacts([...new Set(rows.map((r) => r.eventId))]);
+    const docs = new Map<number, EventDocument>();
+    const out: Prepared[] = [];
+    for (const row of rows) {
+      const f = facts.get(row.eventId);
+      if (!f) {
+        // The message is gone (its account was removed): nothing can be sent.
+        this.outcomes.add({ prepared: { row, delivery: placeholder(row) }, result: { outcome: 'failed', code: 'ENOEVENT', reason: 'event or message no longer exists', durationMs: 0 } }, () => undefined);
+        continue;
+      }
+      let doc = docs.get(row.eventId);
+      if (!doc) docs.set(row.eventId, (doc = buildDocument(f, this.idPrefix)));
+      out.push({
+        row,
+        delivery: {
+          outboxId: row.id,
+          notificationId: doc.notificationId,
+          messageId: row.messageId,
+          messageType: doc.messageType,
+          status: f.status,
+          account: f.account,
+          format: row.format,
+          body: encodeDocument(doc, row.format),
+          attempt: row.attempt,
+        },
+      });
+    }
+    return out;
+  }
+
+  private readFacts(eventIds: number[]): Map<number, EventFacts> {
+    const out = new Map<number, EventFacts>();
+    if (eventIds.length === 0) return out;
+    const rows = this.store.db
+      .prepare(
+        `SELECT e.id AS event_id, e.status, e.error_code, e.occurred_at, m.id AS message_id, m.message_type, m.channel,
+                coalesce(a.system_id, '#' || m.account_id) AS account, m.client_ref, m.source_addr, m.dest_addr,
+                m.submitted_at, m.part_number, m.part_count
+         FROM status_events e JOIN messages m ON m.id = e.message_id LEFT JOIN accounts a ON a.id = m.account_id
+         WHERE e.id IN (${eventIds.map(() => '?').join(',')})`,
+      )
+      .all(...eventIds) as Array<Record<string, unknown>>;
+    for (const r of rows) {
+      out.set(r.event_id as number, {
+        eventId: r.event_id as number,
+        status: r.status as string,
+        errorCode: r.error_code as number,
+        occurredAt: r.occurred_at as number,
+        messageId: String(r.message_id),
+        messageType: r.message_type as 'sms' | 'whatsapp',
+        channel: r.channel as string,
+        account: r.account as string,
+        clientRef: r.client_ref as string | null,
+        sourceAddr: r.source_addr as string,
+        destAddr: r.dest_addr as string,
+        submittedAt: r.submitted_at as number,
+        partNumber: r.part_number as number | null,
+        partCount: r.part_count as number | null,
+      });
+    }
+    return out;
+  }
+
+  private enqueue(prepared: Prepared[]): void {
+    for (const p of prepared) {
+      const state = this.targets.get(p.row.targetId);
+      if (!state) {
+        this.reloadTargets();
+      }
+      const target = this.targets.get(p.row.targetId);
+      if (!target) {
+        this.releaseLater(p.row.id);
+        continue;
+      }
+      target.queue.push(p);
+      this.queued++;
+    }
+  }
+
+  // ── send ─────────────────────────────────────────────────────────────────────────────
+
+  private send(state: TargetState): void {
+    while (!this.stopped && state.inFlight < this.config.concurrency && state.queue.length > 0) {
+      const batch = state.queue.splice(0, state.target.maxBatch);
+      this.queued -= batch.length;
+      state.inFlight++;
+      this.inFlight++;
+      state.target
+        .deliver(batch.map((p) => p.delivery))
+        .catch((err: unknown): DeliveryResult[] =>
+          // A target must not reject; if one does, treat it as a network failure.
+          batch.map(() => ({ outcome: 'retry', code: 'EINTERNAL', reason: err instanceof Error ? err.message : String(err), durationMs: 0 })),
+        )
+        .then((results) => {
+          state.inFlight--;
+          this.inFlight--;
+          batch.forEach((prepared, i) => {
+            const result = results[i] ?? { outcome: 'retry', code: 'EINTERNAL', reason: 'no result from target', durationMs: 0 };
+            this.outcomes.add({ prepared, result }, () => this.poke());
+          });
+          if (this.inFlight === 0 && this.stopped) {
+            const waiters = this.idleWaiters;
+            this.idleWaiters = [];
+            for (const resolve of waiters) resolve();
+          }
+          this.send(state);
+        });
+    }
+  }
+
+  // ── onSuccess | onFailure (inside the outcome transaction) ───────────────────────────
+
+  private onSettled({ prepared, result }: Settled): undefined {
+    const { row } = prepared;
+    const now = Date.now();
+    const outbox = this.store.outbox;
+    outbox.recordAttempt({
+      outboxId: row.id,
+      attempt: row.attempt,
+      at: now,
+      durationMs: Math.round(result.durationMs),
+      outcome: result.outcome,
+      code: result.code,
+      excerpt: result.excerpt ?? (result.outcome === 'delivered' ? null : result.reason),
+    });
+    const log = this.log.child({ outboxId: row.id, messageId: row.messageId, targetId: row.targetId, attempt: row.attempt });
+    switch (result.outcome) {
+      case 'delivered':
+        outbox.delivered(row.id, result.code, now);
+        return undefined;
+      case 'failed':
+        log.warn({ code: result.code, reason: result.reason }, 'delivery failed for good');
+        outbox.failed(row.id, result.code, result.reason, now);
+        return undefined;
+      case 'disable': {
+        const reason = `${result.code}: ${result.reason}`;
+        log.warn({ code: result.code }, 'the receiver asked to stop: target disabled');
+        this.store.targets.setEnabled(row.targetId, false, reason, now);
+        // The row waits (pending) until the target is enabled again.
+        outbox.retryAt(row.id, now, result.code, result.reason);
+        const state = this.targets.get(row.targetId);
+        if (state) state.row = { ...state.row, enabled: false, disabledReason: reason };
+        return undefined;
+      }
+      case 'retry': {
+        const delay = retryDelayMs(this.config.retrySchedule, this.config.retryJitter, row.attempt, result.retryAfterMs, this.random);
+        if (delay === null) {
+          log.warn({ code: result.code, reason: result.reason }, 'delivery failed: retries exhausted');
+          outbox.failed(row.id, result.code, `retries exhausted: ${result.reason}`, now);
+        } else {
+          log.info({ code: result.code, reason: result.reason, retryInMs: delay }, 'delivery failed; will retry');
+          outbox.retryAt(row.id, now + delay, result.code, result.reason);
+        }
+        return undefined;
+      }
+    }
+  }
+
+  private releaseLater(outboxId: number): void {
+    try {
+      this.store.outbox.release(outboxId);
+    } catch (err) {
+      this.log.warn({ err, outboxId }, 'could not give back a delivery; its lease will expire');
+    }
+  }
+}
+
+function specOf(row: TargetRow): TargetSpec {
+  return { id: row.id, name: row.name, type: row.type, url: row.url, to: row.to, queueUrl: row.queueUrl, format: row.format, secret: row.secret };
+}
+
+function placeholder(row: ClaimedRow): Delivery {
+  return { outboxId: row.id, notificationId: '', messageId: row.messageId, messageType: '', status: '', account: '', format: row.format, body: '', attempt: row.attempt };
+}

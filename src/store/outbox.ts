@@ -1,0 +1,206 @@
+/**
+ * Repository for `outbox` and `delivery_attempts`: one row per (event, target), claimed by the
+ * forwarding worker with a lease, so a crash mid-delivery only delays it.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Format } from '../forwarding/targets/target.js';
+
+/** A row the worker claimed. */
+export interface ClaimedRow {
+  id: number;
+  eventId: number;
+  messageId: string;
+  targetId: number;
+  format: Format;
+  /** this attempt's number, 1 for the first */
+  attempt: number;
+}
+
+/** An outbox row for display. */
+export interface OutboxRow {
+  id: number;
+  eventId: number;
+  messageId: string;
+  targetId: number;
+  targetName: string | null;
+  format: Format;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastCode: string | null;
+  lastError: string | null;
+  createdAt: number;
+  doneAt: number | null;
+}
+
+/** One attempt, as recorded. */
+export interface AttemptRecord {
+  outboxId: number;
+  attempt: number;
+  at: number;
+  durationMs: number;
+  outcome: string;
+  code: string | null;
+  excerpt: string | null;
+}
+
+/** Filters for listing deliveries. */
+export interface OutboxFilter {
+  state?: 'pending' | 'delivered' | 'failed';
+  targetId?: number;
+  messageId?: string;
+  /** ms since epoch: created at or after */
+  since?: number;
+  limit: number;
+}
+
+interface Row {
+  id: number;
+  event_id: number;
+  message_id: number;
+  target_id: number;
+  target_name?: string | null;
+  format: Format;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_code: string | null;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+/** Reads and writes the forwarding outbox. */
+export class OutboxRepository {
+  private readonly insertStmt: Statement<unknown[]>;
+  private readonly claimStmt: Statement<[{ now: number; leaseUntil: number; limit: number }], { id: number; event_id: number; message_id: number; target_id: number; format: Format; attempts: number }>;
+  private readonly deliveredStmt: Statement<[number, string, number]>;
+  private readonly retryStmt: Statement<[number, string, string, number]>;
+  private readonly failedStmt: Statement<[number, string, string, number]>;
+  private readonly attemptStmt: Statement<unknown[]>;
+  private readonly releaseStmt: Statement<[number]>;
+
+  constructor(private readonly db: Database) {
+    this.insertStmt = db.prepare('INSERT INTO outbox (event_id, message_id, target_id, format, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    // Only the oldest pending row of each (message, target) may be claimed: events of one message
+    // reach a target in order. Rows of disabled targets wait.
+    this.claimStmt = db.prepare(`
+      UPDATE outbox SET lease_until = @leaseUntil, attempts = attempts + 1
+      WHERE id IN (
+        SELECT o.id FROM outbox o JOIN targets t ON t.id = o.target_id AND t.enabled = 1
+        WHERE o.state = 'pending' AND o.next_attempt_at <= @now AND (o.lease_until IS NULL OR o.lease_until <= @now)
+          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.message_id = o.message_id AND p.target_id = o.target_id
+                          AND p.state = 'pending' AND p.id < o.id)
+        ORDER BY o.next_attempt_at, o.id LIMIT @limit)
+      RETURNING id, event_id, message_id, target_id, format, attempts`);
+    this.deliveredStmt = db.prepare(`UPDATE outbox SET state = 'delivered', done_at = ?, last_code = ?, last_error = NULL, lease_until = NULL WHERE id = ?`);
+    this.retryStmt = db.prepare(`UPDATE outbox SET next_attempt_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
+    this.failedStmt = db.prepare(`UPDATE outbox SET state = 'failed', done_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
+    this.attemptStmt = db.prepare('INSERT INTO delivery_attempts (outbox_id, attempt, at, duration_ms, outcome, code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.releaseStmt = db.prepare('UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = ?');
+  }
+
+  /** Queues an event for a target. Call inside recordStatus's transaction. */
+  insert(eventId: number, messageId: string, targetId: number, format: Format, now: number): void {
+    this.insertStmt.run(eventId, Number(messageId), targetId, format, now, now);
+  }
+
+  /** Leases up to `limit` due rows until `leaseUntil`; each claim counts as an attempt. */
+  claim(now: number, leaseUntil: number, limit: number): ClaimedRow[] {
+    return this.claimStmt.all({ now, leaseUntil, limit }).map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      messageId: String(r.message_id),
+      targetId: r.target_id,
+      format: r.format,
+      attempt: r.attempts,
+    }));
+  }
+
+  /** Gives a claimed row back untried (shutdown before it was sent). */
+  release(id: number): void {
+    this.releaseStmt.run(id);
+  }
+
+  delivered(id: number, code: string, now: number): void {
+    this.deliveredStmt.run(now, code, id);
+  }
+
+  /** Schedules the next attempt. */
+  retryAt(id: number, at: number, code: string, error: string): void {
+    this.retryStmt.run(at, code, error, id);
+  }
+
+  failed(id: number, code: string, error: string, now: number): void {
+    this.failedStmt.run(now, code, error, id);
+  }
+
+  recordAttempt(a: AttemptRecord): void {
+    this.attemptStmt.run(a.outboxId, a.attempt, a.at, a.durationMs, a.outcome, a.code, a.excerpt);
+  }
+
+  list(filter: OutboxFilter): OutboxRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state) (where.push('o.state = ?'), params.push(filter.state));
+    if (filter.targetId !== undefined) (where.push('o.target_id = ?'), params.push(filter.targetId));
+    if (filter.messageId !== undefined) (where.push('o.message_id = ?'), params.push(Number(filter.messageId)));
+    if (filter.since !== undefined) (where.push('o.created_at >= ?'), params.push(filter.since));
+    const rows = this.db
+      .prepare(`SELECT o.*, t.name AS target_name FROM outbox o LEFT JOIN targets t ON t.id = o.target_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.id DESC LIMIT ?`)
+      .all(...params, filter.limit) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      messageId: String(r.message_id),
+      targetId: r.target_id,
+      targetName: r.target_name ?? null,
+      format: r.format,
+      state: r.state,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastCode: r.last_code,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      doneAt: r.done_at,
+    }));
+  }
+
+  attempts(outboxId: number): AttemptRecord[] {
+    return (this.db.prepare('SELECT * FROM delivery_attempts WHERE outbox_id = ? ORDER BY id').all(outboxId) as Array<Record<string, unknown>>).map((r) => ({
+      outboxId: r.outbox_id as number,
+      attempt: r.attempt as number,
+      at: r.at as number,
+      durationMs: r.duration_ms as number,
+      outcome: r.outcome as string,
+      code: r.code as string | null,
+      excerpt: r.excerpt as string | null,
+    }));
+  }
+
+  /** Puts failed rows back to pending for another round of attempts; returns how many. */
+  retryFailed(filter: { id?: number; targetId?: number; since?: number }, now: number): number {
+    const where = [`state = 'failed'`];
+    const params: unknown[] = [];
+    if (filter.id !== undefined) (where.push('id = ?'), params.push(filter.id));
+    if (filter.targetId !== undefined) (where.push('target_id = ?'), params.push(filter.targetId));
+    if (filter.since !== undefined) (where.push('created_at >= ?'), params.push(filter.since));
+    return this.db
+      .prepare(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, done_at = NULL, lease_until = NULL WHERE ${where.join(' AND ')}`)
+      .run(now, ...params).changes;
+  }
+
+  /** Counts by state (and target), for status output and metrics. */
+  depth(): Array<{ targetId: number; state: string; n: number }> {
+    return (this.db.prepare('SELECT target_id, state, count(*) AS n FROM outbox GROUP BY target_id, state').all() as Array<{ target_id: number; state: string; n: number }>).map((r) => ({
+      targetId: r.target_id,
+      state: r.state,
+      n: r.n,
+    }));
+  }
+
+  /** The earliest next attempt of a pending row, or null. */
+  nextDue(): number | null {
+    return (this.db.prepare(`SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`).get() as { t: number | null }).t;
+  }
+}
