@@ -12,7 +12,7 @@ export interface Received {
 }
 
 /** How to answer the next request: a status (with headers), or 'hang' (never answer). */
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 /** The receiver. */
 export interface HttpReceiver {
@@ -39,9 +39,13 @@ export async function startReceiver(fallback: Answer = { status: 200 }): Promise
         hanging.add(res);
         return;
       }
-      receiver.received.push({ at: Date.now(), headers: req.headers, body, status: answer.status });
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify({ statusCode: answer.status === 200 ? 2000 : 5000, statusMessage: answer.status === 200 ? 'ok' : 'error' }));
+      const reply = (): void => {
+        receiver.received.push({ at: Date.now(), headers: req.headers, body, status: answer.status });
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(JSON.stringify({ statusCode: answer.status === 200 ? 2000 : 5000, statusMessage: answer.status === 200 ? 'ok' : 'error' }));
+      };
+      if (answer.delayMs) setTimeout(reply, answer.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
