@@ -2,6 +2,7 @@
 import type { Config } from '../../config/schema.js';
 import { createHttpTarget } from './http.js';
 import { createSmtpTarget } from './smtp.js';
+import { createSqsTarget } from './sqs.js';
 import type { Target, TargetSpec } from './target.js';
 
 /** A target factory bound to the forwarding configuration. */
@@ -13,7 +14,7 @@ export function targetFactory(config: Config['forwarding']): (spec: TargetSpec) 
       case 'smtp':
         return createSmtpTarget(spec, config.smtp);
       case 'sqs':
-        throw new Error(`sqs targets are not available yet (${config.sqs.region})`);
+        return createSqsTarget(spec, config.sqs);
     }
   };
 }
