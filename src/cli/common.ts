@@ -1,5 +1,6 @@
 /** What every command shares: `--db`, `--config`, loading the config and opening the store. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Store } from '../store/store.js';
@@ -42,6 +43,12 @@ export function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
     }
     return Number(value);
   };
+}
+
+/** Parses an id given as an argument inside an action (a UsageError, exit 2, when it is not one). */
+export function parseId(name: string, value: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}".`);
+  return Number(value);
 }
 
 /** commander collector for repeatable options. */

@@ -1,7 +1,7 @@
 /** `smscd deliveries list|retry`: the forwarding outbox and its attempts. */
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
-import { integer, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
+import { integer, parseId, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
 
 interface ListOptions extends CommonOptions {
   state?: string;
@@ -80,7 +80,7 @@ export function deliveriesCommands(program: Command): void {
           targetId = t.id;
         }
         return store.outbox.retryFailed(
-          { id: id === undefined ? undefined : integer('delivery id', 1)(id), targetId, since: options.since ? parseSince(options.since) : undefined },
+          { id: id === undefined ? undefined : parseId('delivery id', id), targetId, since: options.since ? parseSince(options.since) : undefined },
           Date.now(),
         );
       });

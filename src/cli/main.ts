@@ -31,8 +31,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander already printed the message (or the help text).
-      process.exitCode = err.exitCode;
+      // commander already printed the message (or the help text). A usage mistake exits 2,
+      // like our own UsageError; help and version exit 0.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
     } else if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`smscd: ${err.message}`);
       process.exitCode = 2;

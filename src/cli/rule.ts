@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
 import { RULE_CHANNELS, type RuleChannel } from '../store/rules.js';
-import { integer, print, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
+import { parseId, print, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
 
 interface RuleOptions extends CommonOptions {
   account?: string;
@@ -85,7 +85,7 @@ export function ruleCommands(program: Command): void {
 
   withCommonOptions(rule.command('remove <id>').description('remove a rule'))
     .action((id: string, options: CommonOptions) => {
-      const n = integer('rule id', 1)(id);
+      const n = parseId('rule id', id);
       if (!withStore(options, (store) => store.rules.remove(n))) throw new NotFoundError(`no rule ${id}.`);
       console.log(`rule ${id} removed`);
     });

@@ -269,7 +269,7 @@ test('forwarding off | on | status --json', async (t) => {
   assert.equal((await okJson<Status>(['forwarding', 'status', '--db', db])).forwarding, 'on');
   const text = await ok(['forwarding', 'status', '--db', db]);
   assert.match(text, /forwarding\s+on/);
-  await refused([[['forwarding', 'maybe', '--db', db], 1, /unknown command|error/i]]);
+  await refused([[['forwarding', 'maybe', '--db', db], 2, /unknown command|error/i]]);
 });
 
 test('deliveries list --json; retry <id>, retry --failed [--target]; refusals', async (t) => {
