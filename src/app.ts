@@ -9,7 +9,12 @@ import { Simulator } from './delivery/simulator.js';
 import { ForwardingPolicy } from './forwarding/policy.js';
 import { targetFactory } from './forwarding/targets/factory.js';
 import { ForwardingWorker } from './forwarding/worker.js';
+import { ApiAuth } from './api/auth.js';
+import { buildApi } from './api/server.js';
 import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { WhatsAppLifecycle } from './whatsapp/lifecycle.js';
+import type { FastifyInstance } from 'fastify';
 import type { Submission } from './smpp/context.js';
 import { SmppServer } from './smpp/server.js';
 import { GroupCommitter } from './store/group-commit.js';
@@ -26,7 +31,9 @@ export interface App {
   readonly forwarding: { policy: ForwardingPolicy; worker: ForwardingWorker };
   readonly log: Logger;
   /** Ports actually listened on (differ from the config when it said 0). */
-  readonly ports: { smpp: number };
+  readonly ports: { smpp: number; http: number };
+  readonly metrics: Metrics;
+  readonly api: FastifyInstance;
   /** Credentials of the demo account when this start created it; shown once. */
   readonly demo: { systemId: string; password: string } | null;
   /** Graceful stop: stop accepting, answer what is in flight, unbind, close the database. */
@@ -47,10 +54,11 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
   const demo = ensureDemoAccount(store, config);
 
+  const metrics = new Metrics();
   const forwarding = new ForwardingPolicy(store);
   const recorder = new StatusRecorder(store, config.receipts.expiryHours, forwarding);
   const simulator = new Simulator(config.simulator);
-  const worker = new ForwardingWorker(store, config.forwarding, targetFactory(config.forwarding), notificationPrefix(store), log.child({ component: 'forwarding' }));
+  const worker = new ForwardingWorker(store, config.forwarding, targetFactory(config.forwarding), notificationPrefix(store), log.child({ component: 'forwarding' }), metrics);
   // Late-bound: the scheduler tells the SMPP server's receipt pusher what it recorded.
   let onRecorded: (accountIds: Iterable<number>) => void = () => {};
   const scheduler = new DeliveryScheduler(
@@ -63,17 +71,58 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     log.child({ component: 'delivery' }),
   );
   const intake = createIntake(store, scheduler, config.store.commitMaxRows, log);
-  const smpp = new SmppServer({ config, store, intake, simulator, recorder, log: log.child({ component: 'smpp' }) });
+  const smpp = new SmppServer({ config, store, intake, simulator, recorder, metrics, log: log.child({ component: 'smpp' }) });
+  const auth = new ApiAuth(store);
+  const api = buildApi({
+    config,
+    store,
+    intake,
+    simulator,
+    whatsapp: new WhatsAppLifecycle(config.whatsapp, config.simulator.seed),
+    auth,
+    metrics,
+    takeTokens: (account, count) => smpp.binds.takeTokensFor(account, count),
+    health: () => {
+      let db = false;
+      try {
+        db = store.db.prepare('SELECT 1 AS ok').get() !== undefined;
+      } catch {
+        db = false;
+      }
+      const smppUp = smpp.port > 0;
+      return { ok: db && smppUp, checks: { database: db, smpp: smppUp, smppPort: smpp.port } };
+    },
+    log: log.child({ component: 'api' }),
+  });
+  metrics.setSources({
+    binds: () => {
+      const names = new Map(store.accounts.list().map((a) => [a.id, a.systemId]));
+      const counts = new Map<string, number>();
+      for (const s of smpp.binds.all()) {
+        const name = names.get(s.accountId ?? -1) ?? 'unknown';
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      return [...counts].map(([account, count]) => ({ account, count }));
+    },
+    receipts: () => store.receipts.countByState(),
+    outbox: () => {
+      const names = new Map(store.targets.list().map((t) => [t.id, t.kind === 'callback' ? 'callback' : t.name]));
+      return store.outbox.depth().map((d) => ({ target: names.get(d.targetId) ?? String(d.targetId), state: d.state, count: d.n }));
+    },
+  });
   onRecorded = (accountIds) => {
     for (const id of accountIds) smpp.receipts.poke(id);
   };
   smpp.receipts.setGate(() => forwarding.forwardingOn);
   const smppPort = await smpp.listen();
+  await api.listen({ port: config.http.port, host: config.http.host });
+  const httpPort = (api.server.address() as import('node:net').AddressInfo).port;
   scheduler.start();
   worker.start();
 
   const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => {
     smpp.accountsChanged(store.accounts.list());
+    auth.clear();
     const wasOn = forwarding.forwardingOn;
     forwarding.reload();
     worker.reloadTargets();
@@ -89,11 +138,14 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     scheduler,
     forwarding: { policy: forwarding, worker },
     log,
-    ports: { smpp: smppPort },
+    ports: { smpp: smppPort, http: httpPort },
+    metrics,
+    api,
     demo,
     close() {
       closing ??= (async () => {
         stopWatching();
+        await api.close();
         await smpp.close();
         scheduler.stop();
         await worker.stop();
@@ -103,7 +155,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
       return closing;
     },
   };
-  log.info({ smpp: smppPort, db: config.store.path }, 'listening');
+  log.info({ smpp: smppPort, http: httpPort, db: config.store.path }, 'listening');
   return app;
 }
 

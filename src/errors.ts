@@ -56,3 +56,15 @@ export class NotFoundError extends Error {
     this.name = 'NotFoundError';
   }
 }
+
+/** An HTTP refusal: the status, a machine-readable code (websms statusCode or ours) and a message. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number | string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
 import { parseCidr } from '../smpp/ip-allow.js';
-import { publicAccount, type AccountPatch } from '../store/accounts.js';
+import { publicAccount, type AccountPatch, type FixedFormat } from '../store/accounts.js';
 import { generateApiToken, generatePassword, hashPassword } from '../store/secrets.js';
 import { collect, integer, print, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
 
@@ -15,6 +15,14 @@ interface AccountOptions extends CommonOptions {
   /** A string, or false from `--no-email`. */
   email?: string | false;
   newToken?: boolean;
+  apiFormat?: string;
+  emailFormat?: string;
+}
+
+function checkFixedFormat(option: string, value: string | undefined): FixedFormat | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'json' && value !== 'xml' && value !== 'none') throw new UsageError(`${option} must be json, xml or none, not "${value}".`);
+  return value;
 }
 
 /** SMPP 3.4 §5.2.1: system_id is at most 15 characters. */
@@ -52,7 +60,9 @@ function limitOptions(command: Command): Command {
     .option('--rate <n>', 'messages per second, 0 = unlimited', integer('--rate', 0, 1_000_000))
     .option('--max-binds <n>', 'concurrent SMPP binds', integer('--max-binds', 1, 10_000))
     .option('--allow-ip <cidr>', 'allowed source address or CIDR (repeatable; none = any)', collect)
-    .option('--email <addr>', 'the account holder\'s e-mail address');
+    .option('--email <addr>', 'the account holder\'s e-mail address')
+    .option('--api-format <format>', 'receipts to an API request\'s notificationCallbackUrl: json, xml or none (default json)')
+    .option('--email-format <format>', 'receipts mailed back to an e-mail sender: json, xml or none (default json)');
 }
 
 /** Registers the `account` command group. */
@@ -77,6 +87,8 @@ export function accountCommands(program: Command): void {
           allowedIps: checkIps(options.allowIp ?? []),
           email: typeof options.email === 'string' ? checkEmail(options.email) : null,
           apiTokenHash: token.hash,
+          apiFormat: checkFixedFormat('--api-format', options.apiFormat),
+          emailFormat: checkFixedFormat('--email-format', options.emailFormat),
         });
       });
       const shown = {
@@ -123,6 +135,10 @@ export function accountCommands(program: Command): void {
       if (options.anyIp) patch.allowedIps = [];
       if (options.email === false) patch.email = null;
       else if (typeof options.email === 'string') patch.email = checkEmail(options.email);
+      const apiFormat = checkFixedFormat('--api-format', options.apiFormat);
+      if (apiFormat) patch.apiFormat = apiFormat;
+      const emailFormat = checkFixedFormat('--email-format', options.emailFormat);
+      if (emailFormat) patch.emailFormat = emailFormat;
       const token = options.newToken ? generateApiToken() : null;
       if (token) patch.apiTokenHash = token.hash;
       if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one option (see "account set --help").');

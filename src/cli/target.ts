@@ -86,7 +86,7 @@ export function targetCommands(program: Command): void {
   withCommonOptions(target.command('list').description('list targets'))
     .option('--json', 'print as JSON')
     .action((options: CommonOptions) => {
-      const rows = withStore(options, (store) => store.targets.list().map(publicTarget));
+      const rows = withStore(options, (store) => store.targets.list('configured').map(publicTarget));
       if (options.json) console.log(JSON.stringify(rows, null, 2));
       else printTable(rows.map((r) => ({ ...r, address: r.url ?? r.to ?? r.queueUrl })), ['name', 'type', 'address', 'format', 'signed', 'enabled', 'disabledReason']);
     });

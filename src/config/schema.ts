@@ -258,7 +258,6 @@ export const schema = {
     /** ms shutdown waits for clients to answer unbind. */
     shutdownGraceMs: int(0, 60_000),
   },
-  http: { host: str(), port },
   smtp: { host: str(), port },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   demo: {
@@ -287,6 +286,18 @@ export const schema = {
     window: int(1, 10_000),
     /** s before a receipt the client refused with a temporary error is sent again. */
     retryDelaySec: int(1, 86_400),
+  },
+  whatsapp: {
+    /** ms between the steps accepted → sent → delivered → read, drawn uniformly per step. */
+    delayMs: delayRange(),
+    /** Share of messages that fail (after sent) instead of being delivered. */
+    failureRate: fraction(),
+  },
+  http: {
+    host: str(),
+    port,
+    /** Largest request body in bytes. */
+    bodyLimit: int(1024, 10 * 1024 * 1024),
   },
   forwarding: {
     /** Allow targets whose address is private, loopback or link-local (tests, private networks). */

@@ -6,7 +6,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { DeliveryFacts } from '../store/messages.js';
-import { isFinalSms, receiptOwed } from './status.js';
+import { isFinalStatus, receiptOwed } from './status.js';
 
 /** A change of status to record. */
 export interface StatusChange {
@@ -51,12 +51,12 @@ export class StatusRecorder {
   record(change: StatusChange): RecordedStatus | null {
     const { store } = this;
     const message = store.messages.facts(change.messageId);
-    if (!message || isFinalSms(message.status)) return null;
-    const final = isFinalSms(change.status);
+    if (!message || isFinalStatus(message.messageType, message.status)) return null;
+    const final = isFinalStatus(message.messageType, change.status);
     const eventId = store.events.insert({ ...change, final });
     store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt);
     let owed = false;
-    if (message.channel === 'smpp' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
+    if (message.channel === 'smpp' && message.messageType === 'sms' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
       store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000);
       owed = true;
     }

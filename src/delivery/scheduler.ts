@@ -75,7 +75,9 @@ export class DeliveryScheduler {
             occurredAt: now,
           });
           if (result) out.push(result);
-          if (intermediate && result) this.store.simulated.advance(step.messageId, now);
+          const [next, ...rest] = step.remaining ?? [];
+          if (intermediate && result && next) this.store.simulated.reschedule(step.messageId, next[0], next[1], rest);
+          else if (intermediate && result) this.store.simulated.advance(step.messageId, now);
           else this.store.simulated.remove(step.messageId);
         }
         return out;

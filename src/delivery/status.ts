@@ -36,6 +36,14 @@ export function smsStatusInfo(status: string): StatusInfo {
   return found;
 }
 
+/** WhatsApp statuses (SPEC §2); `read` and `failed` are final. */
+export type WhatsAppStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** Whether `status` ends the life of a message of this type. */
+export function isFinalStatus(messageType: 'sms' | 'whatsapp', status: string): boolean {
+  return messageType === 'whatsapp' ? status === 'read' || status === 'failed' : isFinalSms(status);
+}
+
 /** Whether `status` is a final SMS status. */
 export function isFinalSms(status: string): boolean {
   return info[status as SmsStatus]?.final ?? false;

@@ -5,6 +5,7 @@
  */
 import { receiptOwed } from '../delivery/status.js';
 import type { DeliveryFacts } from '../store/messages.js';
+import type { FixedFormat } from '../store/accounts.js';
 import type { Rule } from '../store/rules.js';
 import type { Store } from '../store/store.js';
 import type { Format } from './targets/target.js';
@@ -26,6 +27,7 @@ export class ForwardingPolicy {
   private enabled = true;
   private rulesByAccount = new Map<number, Rule[]>();
   private targetFormats = new Map<number, Format>();
+  private fixedFormats = new Map<number, { api: FixedFormat; email: FixedFormat }>();
 
   constructor(private readonly store: Store) {
     this.reload();
@@ -42,6 +44,7 @@ export class ForwardingPolicy {
     }
     this.rulesByAccount = byAccount;
     this.targetFormats = new Map(this.store.targets.list().map((t) => [t.id, t.format]));
+    this.fixedFormats = new Map(this.store.accounts.list().map((a) => [a.id, { api: a.apiFormat, email: a.emailFormat }]));
   }
 
   /** The global switch. */
@@ -72,10 +75,19 @@ export class ForwardingPolicy {
   destinations(status: string, message: DeliveryFacts): Destination[] {
     if (!this.enabled) return [];
     const rules = this.rulesFor(message);
-    if (rules.length === 0 || rules.some((r) => r.targetId === null)) return [];
+    if (rules.some((r) => r.targetId === null)) return [];
     if (message.messageType === 'sms' && !receiptOwed(message.registeredDelivery, status)) return [];
     const out: Destination[] = [];
     const seen = new Set<number>();
+    // The interface's own target (an API notificationCallbackUrl): the account chooses its format or none.
+    if (message.callbackTargetId !== null) {
+      const fixed = this.fixedFormats.get(message.accountId)?.[message.channel === 'email' ? 'email' : 'api'] ?? 'json';
+      const selected = message.messageType === 'sms' || DEFAULT_WHATSAPP_STATUSES.includes(status);
+      if (fixed !== 'none' && selected) {
+        out.push({ targetId: message.callbackTargetId, format: fixed });
+        seen.add(message.callbackTargetId);
+      }
+    }
     for (const rule of rules) {
       const statuses = rule.statuses ?? (message.messageType === 'whatsapp' ? DEFAULT_WHATSAPP_STATUSES : null);
       if (statuses && !statuses.includes(status)) continue;

@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import type { ClaimedRow } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
@@ -62,6 +63,7 @@ export class ForwardingWorker {
     private readonly makeTarget: TargetFactory,
     private readonly idPrefix: string,
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
     private readonly random: () => number = Math.random,
   ) {
     this.outcomes = new GroupCommitter<Settled, undefined>(
@@ -285,6 +287,9 @@ export class ForwardingWorker {
       excerpt: result.excerpt ?? (result.outcome === 'delivered' ? null : result.reason),
     });
     const log = this.log.child({ outboxId: row.id, messageId: row.messageId, targetId: row.targetId, attempt: row.attempt });
+    const targetName = this.targets.get(row.targetId)?.row.kind === 'callback' ? 'callback' : (this.targets.get(row.targetId)?.row.name ?? String(row.targetId));
+    this.metrics?.forwards.inc({ target: targetName, result: result.outcome });
+    this.metrics?.forwardLatency.observe({ target: targetName }, result.durationMs / 1000);
     switch (result.outcome) {
       case 'delivered':
         outbox.delivered(row.id, result.code, now);

@@ -46,6 +46,16 @@ export class BindRegistry<S extends BoundSession = BoundSession> {
     return [...this.byAccount.values()].flatMap((set) => [...set]);
   }
 
+  /**
+   * Takes `count` messages from the account's rate for a producer without a bind (the HTTP API):
+   * SMPP and API share one rate per account. False = throttled (nothing taken).
+   */
+  takeTokensFor(account: Account, count: number): boolean {
+    let limiter = this.limiters.get(account.id);
+    if (!limiter) this.limiters.set(account.id, (limiter = new TokenBucket(account.rate)));
+    return limiter.takeMany(count);
+  }
+
   /** Takes one message from the account's rate; false = throttled. */
   takeToken(accountId: number): boolean {
     return this.limiters.get(accountId)?.take() ?? true;

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { StatusRecorder } from '../delivery/record-status.js';
 import type { Simulator } from '../delivery/simulator.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { NewMessage } from '../store/messages.js';
 import type { PlannedDelivery } from '../store/simulated-deliveries.js';
@@ -29,5 +30,6 @@ export interface SmppContext {
   recorder: StatusRecorder;
   binds: BindRegistry<SmppSession>;
   receipts: ReceiptPusher;
+  metrics: Metrics;
   log: Logger;
 }

@@ -23,6 +23,15 @@ export class TokenBucket {
     this.tokens = Math.min(this.tokens, rate);
   }
 
+  /** Takes `n` tokens at once, or none; false when that would go over the rate. */
+  takeMany(n: number): boolean {
+    if (this.rate === 0) return true;
+    this.refill();
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+
   /** Takes one token; false when the account is over its rate. */
   take(): boolean {
     if (this.rate === 0) return true;

@@ -11,6 +11,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import type { OwedReceipt } from '../store/smpp-receipts.js';
 import type { Store } from '../store/store.js';
@@ -67,6 +68,7 @@ export class ReceiptPusher {
     private readonly binds: BindRegistry<SmppSession>,
     private readonly config: Config['receipts'],
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {
     this.outcomes = new GroupCommitter(
       (items) =>
@@ -235,6 +237,7 @@ export class ReceiptPusher {
       (response: Pdu) => this.answered(accountId, state, row, session, response.status),
       () => {
         session.log.warn({ messageId: row.messageId, receiptId: row.id }, 'no deliver_sm_resp in time; receipt kept for a retry');
+        this.metrics?.receiptsSent.inc({ result: 'timeout' });
         this.settleLater(accountId, state, row, session);
       },
     );
@@ -242,6 +245,7 @@ export class ReceiptPusher {
 
   private answered(accountId: number, state: AccountReceipts, row: OwedReceipt, session: SmppSession, status: number): void {
     if (state.inFlight.get(row.id)?.session !== session) return; // released meanwhile
+    this.metrics?.receiptsSent.inc({ result: status === Status.ESME_ROK ? 'acked' : 'refused' });
     if (status === Status.ESME_ROK || status === Status.ESME_RX_P_APPN) {
       if (status !== Status.ESME_ROK) session.log.warn({ messageId: row.messageId, status: statusName(status) }, 'client refused a receipt for good');
       // Keep it in flight until the outcome is committed, so no pump sends it again meanwhile.

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { StatusRecorder } from '../delivery/record-status.js';
 import type { Simulator } from '../delivery/simulator.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Account } from '../store/accounts.js';
 import type { Store } from '../store/store.js';
 import { BindRegistry } from './bind-registry.js';
@@ -19,6 +20,7 @@ export interface SmppServerDeps {
   intake: Intake;
   simulator: Simulator;
   recorder: StatusRecorder;
+  metrics: Metrics;
   log: Logger;
 }
 
@@ -32,7 +34,7 @@ export class SmppServer {
 
   constructor(deps: SmppServerDeps) {
     const { config, store, log } = deps;
-    this.receipts = new ReceiptPusher(store, this.binds, config.receipts, log.child({ component: 'receipts' }));
+    this.receipts = new ReceiptPusher(store, this.binds, config.receipts, log.child({ component: 'receipts' }), deps.metrics);
     this.ctx = {
       config: config.smpp,
       store,
@@ -41,6 +43,7 @@ export class SmppServer {
       recorder: deps.recorder,
       binds: this.binds,
       receipts: this.receipts,
+      metrics: deps.metrics,
       log,
     };
     this.server = createServer((socket) => {

@@ -14,12 +14,19 @@ export interface Account {
   allowedIps: string[];
   email: string | null;
   apiTokenHash: string | null;
+  /** Format of receipts to an API request's notificationCallbackUrl, or none. */
+  apiFormat: FixedFormat;
+  /** Format of receipts mailed back to the sender of an e-mail, or none. */
+  emailFormat: FixedFormat;
   createdAt: number;
   updatedAt: number;
 }
 
+/** The account setting for channels whose target is fixed (SPEC §5): a format, or none. */
+export type FixedFormat = 'json' | 'xml' | 'none';
+
 /** The fields of a new account. */
-export type NewAccount = Pick<Account, 'systemId' | 'passwordHash' | 'maxBinds' | 'rate' | 'allowedIps' | 'email' | 'apiTokenHash'>;
+export type NewAccount = Pick<Account, 'systemId' | 'passwordHash' | 'maxBinds' | 'rate' | 'allowedIps' | 'email' | 'apiTokenHash'> & Partial<Pick<Account, 'apiFormat' | 'emailFormat'>>;
 
 /** What `account set` may change. */
 export type AccountPatch = Partial<Omit<NewAccount, 'systemId'>>;
@@ -42,6 +49,8 @@ interface Row {
   allowed_ips: string;
   email: string | null;
   api_token_hash: string | null;
+  api_format: FixedFormat;
+  email_format: FixedFormat;
   created_at: number;
   updated_at: number;
 }
@@ -56,6 +65,8 @@ function fromRow(row: Row): Account {
     allowedIps: JSON.parse(row.allowed_ips) as string[],
     email: row.email,
     apiTokenHash: row.api_token_hash,
+    apiFormat: row.api_format,
+    emailFormat: row.email_format,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -82,10 +93,10 @@ export class AccountRepository {
   add(account: NewAccount, now = Date.now()): Account {
     const info = this.db
       .prepare(
-        `INSERT INTO accounts (system_id, password_hash, max_binds, rate, allowed_ips, email, api_token_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO accounts (system_id, password_hash, max_binds, rate, allowed_ips, email, api_token_hash, api_format, email_format, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(account.systemId, account.passwordHash, account.maxBinds, account.rate, JSON.stringify(account.allowedIps), account.email, account.apiTokenHash, now, now);
+      .run(account.systemId, account.passwordHash, account.maxBinds, account.rate, JSON.stringify(account.allowedIps), account.email, account.apiTokenHash, account.apiFormat ?? 'json', account.emailFormat ?? 'json', now, now);
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
@@ -98,6 +109,8 @@ export class AccountRepository {
       allowedIps: 'allowed_ips',
       email: 'email',
       apiTokenHash: 'api_token_hash',
+      apiFormat: 'api_format',
+      emailFormat: 'email_format',
     };
     const sets: string[] = ['updated_at = @updatedAt'];
     const params: Record<string, unknown> = { updatedAt: now, systemId };
@@ -117,6 +130,12 @@ export class AccountRepository {
 
   byId(id: number): Account | undefined {
     const row = this.byIdStmt.get(id);
+    return row && fromRow(row);
+  }
+
+  /** The account whose API token hashes to `hash`. */
+  byApiTokenHash(hash: string): Account | undefined {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE api_token_hash = ?').get(hash) as Row | undefined;
     return row && fromRow(row);
   }
 

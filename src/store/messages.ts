@@ -31,6 +31,10 @@ export interface NewMessage {
   partNumber: number | null;
   partCount: number | null;
   clientRef: string | null;
+  /** websms transferId of the send request (API), shared by its recipients' messages. */
+  transferId?: string | null;
+  /** Fixed forwarding target (API notificationCallbackUrl). */
+  callbackTargetId?: number | null;
   /** ms since epoch */
   scheduleAt: number | null;
   /** ms since epoch */
@@ -56,6 +60,8 @@ export interface DeliveryFacts {
   messageType: 'sms' | 'whatsapp';
   registeredDelivery: number;
   status: string;
+  /** The message's fixed forwarding target (an API notificationCallbackUrl), if any. */
+  callbackTargetId: number | null;
 }
 
 /** Filters for listing messages. */
@@ -105,6 +111,8 @@ interface Row {
   updated_at: number;
   done_at: number | null;
   error_code: number;
+  transfer_id: string | null;
+  callback_target_id: number | null;
 }
 
 function fromRow(r: Row): StoredMessage {
@@ -140,6 +148,8 @@ function fromRow(r: Row): StoredMessage {
     updatedAt: r.updated_at,
     doneAt: r.done_at,
     errorCode: r.error_code,
+    transferId: r.transfer_id,
+    callbackTargetId: r.callback_target_id,
   };
 }
 
@@ -150,7 +160,7 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 export class MessageRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byIdStmt: Statement<[number], Row>;
-  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string }>;
+  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string; callback_target_id: number | null }>;
   private readonly statusStmt: Statement<unknown[]>;
 
   constructor(private readonly db: Database) {
@@ -158,18 +168,18 @@ export class MessageRepository {
       `INSERT INTO messages (account_id, channel, message_type, session_id, service_type,
          source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, esm_class, protocol_id,
          priority, registered_delivery, data_coding, udh, body, text, part_ref, part_number, part_count,
-         client_ref, schedule_at, expires_at, status, submitted_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         client_ref, schedule_at, expires_at, status, submitted_at, updated_at, transfer_id, callback_target_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status FROM messages WHERE id = ?');
+    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status, callback_target_id FROM messages WHERE id = ?');
     this.statusStmt = db.prepare('UPDATE messages SET status = ?, error_code = ?, done_at = ?, updated_at = ? WHERE id = ?');
   }
 
   /** The few columns recordStatus needs, without reading the body. */
   facts(id: string): DeliveryFacts | undefined {
     const r = this.factsStmt.get(Number(id));
-    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status };
+    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id };
   }
 
   /** Sets the current status (and, for a final one, when it became final). */
@@ -213,7 +223,7 @@ export class MessageRepository {
       m.accountId, m.channel, m.messageType, m.sessionId, m.serviceType,
       m.sourceAddr, m.sourceTon, m.sourceNpi, m.destAddr, m.destTon, m.destNpi, m.esmClass, m.protocolId,
       m.priority, m.registeredDelivery, m.dataCoding, m.udh, m.body, m.text, m.partRef, m.partNumber, m.partCount,
-      m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt,
+      m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt, m.transferId ?? null, m.callbackTargetId ?? null,
     );
     return String(info.lastInsertRowid);
   }

@@ -203,4 +203,27 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'HTTP API and WhatsApp: transfer ids, callback targets, fixed-target formats, lifecycle steps',
+    up(db) {
+      db.exec(`
+        -- websms transferId: one per send request, shared by its recipients' messages.
+        ALTER TABLE messages ADD COLUMN transfer_id TEXT;
+        -- The fixed target of a message (an API notificationCallbackUrl), a 'callback' target row.
+        ALTER TABLE messages ADD COLUMN callback_target_id INTEGER;
+        CREATE INDEX messages_by_transfer ON messages (transfer_id) WHERE transfer_id IS NOT NULL;
+
+        -- configured (smscd target add) or callback (made for a notificationCallbackUrl).
+        ALTER TABLE targets ADD COLUMN kind TEXT NOT NULL DEFAULT 'configured';
+
+        -- Format of receipts to the fixed targets of the api and email channels: json, xml or none.
+        ALTER TABLE accounts ADD COLUMN api_format TEXT NOT NULL DEFAULT 'json';
+        ALTER TABLE accounts ADD COLUMN email_format TEXT NOT NULL DEFAULT 'json';
+
+        -- Steps after the next one, as a JSON array of [status, dueAt] (the WhatsApp lifecycle).
+        ALTER TABLE simulated_deliveries ADD COLUMN remaining TEXT;
+      `);
+    },
+  },
 ];

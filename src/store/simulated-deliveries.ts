@@ -11,6 +11,8 @@ export interface PlannedDelivery {
   dueAt: number;
   /** ms since epoch */
   finalDueAt: number;
+  /** Intermediate steps after the next one and before the final one (the WhatsApp lifecycle). */
+  remaining?: Array<[status: string, dueAt: number]>;
 }
 
 /** A due step with its message id. */
@@ -25,6 +27,7 @@ interface Row {
   error_code: number;
   due_at: number;
   final_due_at: number;
+  remaining: string | null;
 }
 
 /** Reads and writes simulator timers. */
@@ -34,9 +37,11 @@ export class SimulatedDeliveryRepository {
   private readonly deleteStmt: Statement<[number]>;
   private readonly advanceStmt: Statement<[number, number]>;
   private readonly nextDueStmt: Statement<[], { due: number | null }>;
+  private readonly rescheduleStmt: Statement<[string, number, string | null, number]>;
 
   constructor(db: Database) {
-    this.insertStmt = db.prepare('INSERT INTO simulated_deliveries (message_id, next_status, final_status, error_code, due_at, final_due_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertStmt = db.prepare('INSERT INTO simulated_deliveries (message_id, next_status, final_status, error_code, due_at, final_due_at, remaining) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.rescheduleStmt = db.prepare('UPDATE simulated_deliveries SET next_status = ?, due_at = ?, remaining = ? WHERE message_id = ?');
     this.dueStmt = db.prepare('SELECT * FROM simulated_deliveries WHERE due_at <= ? ORDER BY due_at, message_id LIMIT ?');
     this.deleteStmt = db.prepare('DELETE FROM simulated_deliveries WHERE message_id = ?');
     this.advanceStmt = db.prepare(`UPDATE simulated_deliveries SET next_status = final_status, due_at = final_due_at WHERE message_id = ? AND due_at <= ?`);
@@ -44,7 +49,7 @@ export class SimulatedDeliveryRepository {
   }
 
   insert(messageId: string, p: PlannedDelivery): void {
-    this.insertStmt.run(Number(messageId), p.nextStatus, p.finalStatus, p.errorCode, p.dueAt, p.finalDueAt);
+    this.insertStmt.run(Number(messageId), p.nextStatus, p.finalStatus, p.errorCode, p.dueAt, p.finalDueAt, p.remaining?.length ? JSON.stringify(p.remaining) : null);
   }
 
   /** Steps due at `now`, earliest first. */
@@ -56,7 +61,13 @@ export class SimulatedDeliveryRepository {
       errorCode: r.error_code,
       dueAt: r.due_at,
       finalDueAt: r.final_due_at,
+      remaining: r.remaining === null ? [] : (JSON.parse(r.remaining) as Array<[string, number]>),
     }));
+  }
+
+  /** Moves on to the next intermediate step. */
+  reschedule(messageId: string, status: string, dueAt: number, remaining: Array<[string, number]>): void {
+    this.rescheduleStmt.run(status, dueAt, remaining.length ? JSON.stringify(remaining) : null, Number(messageId));
   }
 
   /** Moves an intermediate step on to the final one. */

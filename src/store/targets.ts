@@ -1,9 +1,12 @@
 /** Repository for `targets`: where events are forwarded. */
+import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Format, TargetSpec, TargetType } from '../forwarding/targets/target.js';
 
 /** A stored target with its state. */
 export interface TargetRow extends TargetSpec {
+  /** configured (smscd target add) or callback (made for an API notificationCallbackUrl) */
+  kind: 'configured' | 'callback';
   enabled: boolean;
   disabledReason: string | null;
   createdAt: number;
@@ -22,6 +25,7 @@ interface Row {
   queue_url: string | null;
   format: Format;
   secret: string | null;
+  kind: 'configured' | 'callback';
   enabled: number;
   disabled_reason: string | null;
   created_at: number;
@@ -38,6 +42,7 @@ function fromRow(r: Row): TargetRow {
     queueUrl: r.queue_url,
     format: r.format,
     secret: r.secret,
+    kind: r.kind,
     enabled: r.enabled === 1,
     disabledReason: r.disabled_reason,
     createdAt: r.created_at,
@@ -72,8 +77,24 @@ export class TargetRepository {
     return row && fromRow(row);
   }
 
-  list(): TargetRow[] {
-    return (this.db.prepare('SELECT * FROM targets ORDER BY name').all() as Row[]).map(fromRow);
+  /** All targets, or those of one kind. */
+  list(kind?: 'configured' | 'callback'): TargetRow[] {
+    const rows = kind === undefined ? this.db.prepare('SELECT * FROM targets ORDER BY name').all() : this.db.prepare('SELECT * FROM targets WHERE kind = ? ORDER BY name').all(kind);
+    return (rows as Row[]).map(fromRow);
+  }
+
+  /**
+   * The target for an API request's notificationCallbackUrl: one row per distinct URL (kind
+   * `callback`), so its deliveries use the same outbox, retries and connection pool as any target.
+   */
+  callbackFor(url: string, now = Date.now()): TargetRow {
+    const name = `callback-${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+    const existing = this.byName(name);
+    if (existing) return existing;
+    this.db
+      .prepare(`INSERT INTO targets (name, type, url, format, kind, created_at, updated_at) VALUES (?, 'http', ?, 'json', 'callback', ?, ?)`)
+      .run(name, url, now, now);
+    return this.byName(name)!;
   }
 
   /** Removes a target, its rules (cascade) and its undelivered outbox rows. */

@@ -31,6 +31,8 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
       'store.path': join(dir, 'smscd.db'),
       'smpp.host': '127.0.0.1',
       'smpp.port': 0,
+      'http.host': '127.0.0.1',
+      'http.port': 0,
       'demo.enabled': false,
       'smpp.shutdownGraceMs': 500,
       'cli.reloadIntervalMs': 100,

@@ -15,6 +15,7 @@ const DATA_SM_RESP = commandId('data_sm_resp');
 function accept(session: SmppSession, pdu: Pdu, message: NewMessage, responseId: number): void {
   const { ctx } = session;
   if (!ctx.binds.takeToken(message.accountId)) throw new SmppStatusError(Status.ESME_RTHROTTLED, 'over the account rate');
+  const started = performance.now();
   const decision = ctx.simulator.decide(message, message.submittedAt);
   if (decision.kind === 'refuse') throw new SmppStatusError(Status[decision.submitError], `test number ${message.destAddr} forces ${decision.submitError}`);
   session.begin();
@@ -29,6 +30,8 @@ function accept(session: SmppSession, pdu: Pdu, message: NewMessage, responseId:
     const respond = (): void => {
       session.write(encodeCStringResponse(responseId, pdu.sequence, id));
       session.end();
+      ctx.metrics.submits.inc({ channel: 'smpp', result: 'accepted' });
+      ctx.metrics.submitLatency.observe({ channel: 'smpp' }, (performance.now() - started) / 1000);
     };
     if (decision.responseDelayMs === 0) {
       respond();
