@@ -107,7 +107,16 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     receipts: () => store.receipts.countByState(),
     outbox: () => {
       const names = new Map(store.targets.list().map((t) => [t.id, t.kind === 'callback' ? 'callback' : t.name]));
-      return store.outbox.depth().map((d) => ({ target: names.get(d.targetId) ?? String(d.targetId), state: d.state, count: d.n }));
+      // Callback targets (one per notificationCallbackUrl) are summed under one label.
+      const sums = new Map<string, { target: string; state: string; count: number }>();
+      for (const d of store.outbox.depth()) {
+        const target = names.get(d.targetId) ?? String(d.targetId);
+        const key = `${target}\u0000${d.state}`;
+        const entry = sums.get(key) ?? { target, state: d.state, count: 0 };
+        entry.count += d.n;
+        sums.set(key, entry);
+      }
+      return [...sums.values()];
     },
   });
   onRecorded = (accountIds) => {

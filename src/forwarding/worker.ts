@@ -198,7 +198,7 @@ export class ForwardingWorker {
       .prepare(
         `SELECT e.id AS event_id, e.status, e.error_code, e.occurred_at, m.id AS message_id, m.message_type, m.channel,
                 coalesce(a.system_id, '#' || m.account_id) AS account, m.client_ref, m.source_addr, m.dest_addr,
-                m.submitted_at, m.part_number, m.part_count
+                m.submitted_at, m.part_number, m.part_count, m.transfer_id
          FROM status_events e JOIN messages m ON m.id = e.message_id LEFT JOIN accounts a ON a.id = m.account_id
          WHERE e.id IN (${eventIds.map(() => '?').join(',')})`,
       )
@@ -210,6 +210,7 @@ export class ForwardingWorker {
         errorCode: r.error_code as number,
         occurredAt: r.occurred_at as number,
         messageId: String(r.message_id),
+        transferId: r.transfer_id as string | null,
         messageType: r.message_type as 'sms' | 'whatsapp',
         channel: r.channel as string,
         account: r.account as string,

@@ -11,6 +11,8 @@ export interface EventFacts {
   errorCode: number;
   occurredAt: number;
   messageId: string;
+  /** websms transferId of an API send (shared by its recipients), else null. */
+  transferId?: string | null;
   messageType: 'sms' | 'whatsapp';
   channel: string;
   account: string;
@@ -69,7 +71,8 @@ export function buildDocument(facts: EventFacts, idPrefix: string): EventDocumen
   return {
     messageType: sms ? 'deliveryReport' : 'statusChange',
     notificationId: notificationId(idPrefix, facts.eventId),
-    transferId: facts.messageId,
+    // The id the client got when it sent: the websms transferId for the API, else our message id.
+    transferId: facts.transferId ?? facts.messageId,
     clientMessageId: facts.clientRef,
     senderAddress: digits(facts.sourceAddr),
     recipientAddress: digits(facts.destAddr),
