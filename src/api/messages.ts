@@ -8,6 +8,9 @@ import { HttpError } from '../errors.js';
 import type { StoredMessage } from '../store/messages.js';
 import type { ApiDeps } from './deps.js';
 
+/** Every status a message can be in (SPEC §2), SMS and WhatsApp. */
+const STATUSES = new Set(['scheduled', 'enroute', 'delivered', 'undelivered', 'expired', 'deleted', 'accepted', 'rejected', 'unknown', 'sent', 'read', 'failed']);
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function summary(m: StoredMessage) {
@@ -67,6 +70,9 @@ export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const q = request.query;
     if (q.channel !== undefined && !['smpp', 'api', 'email', 'console'].includes(q.channel)) throw new HttpError(400, 'invalid_query', 'channel must be smpp, api, email or console');
     if (q.type !== undefined && q.type !== 'sms' && q.type !== 'whatsapp') throw new HttpError(400, 'invalid_query', 'type must be sms or whatsapp');
+    if (q.status !== undefined && (typeof q.status !== 'string' || !STATUSES.has(q.status))) {
+      throw new HttpError(400, 'invalid_query', `status must be one of ${[...STATUSES].join(', ')}`);
+    }
     const limit = q.limit === undefined ? 50 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'invalid_query', 'limit must be 1–500');
     if (q.cursor !== undefined && !/^\d{1,16}$/.test(q.cursor)) throw new HttpError(400, 'invalid_query', 'cursor is not one this API gave out');

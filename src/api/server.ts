@@ -16,6 +16,9 @@ import { whatsappRoutes } from './whatsapp.js';
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ bodyLimit: deps.config.http.bodyLimit, logger: false, return503OnClosing: true, forceCloseConnections: true });
 
+  // Only JSON bodies: without this a JSON text sent as text/plain would reach the routes as a string.
+  app.removeContentTypeParser('text/plain');
+
   app.setErrorHandler((err: FastifyError | HttpError | Error, request, reply) => {
     const websms = request.url.startsWith('/rest/');
     let status: number;
