@@ -1,6 +1,7 @@
 /**
- * The composition root: `run(config)` wires the store and the SMPP server (later: delivery,
- * receipts, forwarding, API, e-mail) into one App, and `App.close()` takes them down in order.
+ * The composition root: `run(config)` wires the store, the SMPP server, delivery, receipts,
+ * forwarding, the HTTP API and the e-mail interface into one App, and `App.close()` takes them
+ * down in order.
  */
 import type { Config } from './config/schema.js';
 import { StatusRecorder } from './delivery/record-status.js';
@@ -11,6 +12,7 @@ import { targetFactory } from './forwarding/targets/factory.js';
 import { ForwardingWorker } from './forwarding/worker.js';
 import { ApiAuth } from './api/auth.js';
 import { buildApi } from './api/server.js';
+import { EmailServer } from './email/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { WhatsAppLifecycle } from './whatsapp/lifecycle.js';
@@ -21,6 +23,7 @@ import { GroupCommitter } from './store/group-commit.js';
 import { generatePassword, hashPassword } from './store/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { Store } from './store/store.js';
+import type { Account } from './store/accounts.js';
 
 /** The running service. */
 export interface App {
@@ -31,7 +34,7 @@ export interface App {
   readonly forwarding: { policy: ForwardingPolicy; worker: ForwardingWorker };
   readonly log: Logger;
   /** Ports actually listened on (differ from the config when it said 0). */
-  readonly ports: { smpp: number; http: number };
+  readonly ports: { smpp: number; http: number; smtp: number };
   readonly metrics: Metrics;
   readonly api: FastifyInstance;
   /** Credentials of the demo account when this start created it; shown once. */
@@ -73,15 +76,18 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const intake = createIntake(store, scheduler, config.store.commitMaxRows, log);
   const smpp = new SmppServer({ config, store, intake, simulator, recorder, metrics, log: log.child({ component: 'smpp' }) });
   const auth = new ApiAuth(store);
+  const whatsapp = new WhatsAppLifecycle(config.whatsapp, config.simulator.seed);
+  const takeTokens = (account: Account, count: number): boolean => smpp.binds.takeTokensFor(account, count);
+  const email = new EmailServer({ config: config.email, store, intake, simulator, whatsapp, metrics, takeTokens, log: log.child({ component: 'email' }) });
   const api = buildApi({
     config,
     store,
     intake,
     simulator,
-    whatsapp: new WhatsAppLifecycle(config.whatsapp, config.simulator.seed),
+    whatsapp,
     auth,
     metrics,
-    takeTokens: (account, count) => smpp.binds.takeTokensFor(account, count),
+    takeTokens,
     health: () => {
       let db = false;
       try {
@@ -90,7 +96,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         db = false;
       }
       const smppUp = smpp.port > 0;
-      return { ok: db && smppUp, checks: { database: db, smpp: smppUp, smppPort: smpp.port } };
+      return { ok: db && smppUp && email.up, checks: { database: db, smpp: smppUp, smppPort: smpp.port, smtp: email.up } };
     },
     log: log.child({ component: 'api' }),
   });
@@ -126,6 +132,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const smppPort = await smpp.listen();
   await api.listen({ port: config.http.port, host: config.http.host });
   const httpPort = (api.server.address() as import('node:net').AddressInfo).port;
+  const smtpPort = await email.listen(config.email.port, config.email.host);
   scheduler.start();
   worker.start();
 
@@ -147,13 +154,14 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     scheduler,
     forwarding: { policy: forwarding, worker },
     log,
-    ports: { smpp: smppPort, http: httpPort },
+    ports: { smpp: smppPort, http: httpPort, smtp: smtpPort },
     metrics,
     api,
     demo,
     close() {
       closing ??= (async () => {
         stopWatching();
+        await email.close();
         await api.close();
         await smpp.close();
         scheduler.stop();
@@ -164,7 +172,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
       return closing;
     },
   };
-  log.info({ smpp: smppPort, http: httpPort, db: config.store.path }, 'listening');
+  log.info({ smpp: smppPort, http: httpPort, smtp: smtpPort, db: config.store.path }, 'listening');
   return app;
 }
 

@@ -68,3 +68,17 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/**
+ * An SMTP refusal: the reply code is the error, as smtp-server expects (`err.responseCode`); it
+ * adds the enhanced status code (RFC 3463) that belongs to the reply code, then the message.
+ */
+export class SmtpReplyError extends Error {
+  readonly responseCode: number;
+
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = 'SmtpReplyError';
+    this.responseCode = code;
+  }
+}

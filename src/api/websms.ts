@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
-import type { NewMessage } from '../store/messages.js';
 import type { ApiDeps } from './deps.js';
-import { smsText } from './sms-text.js';
+import { smsText } from '../intake/sms-text.js';
+import { submitAll, textMessage } from '../intake/text-message.js';
 
 /** websms statusCode values this API answers with (websms REST API; 4022 is ours). */
 export const WebsmsStatus = {
@@ -131,38 +131,21 @@ export function websmsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const transferId = randomBytes(10).toString('hex');
     const callbackTargetId = send.callbackUrl ? deps.store.targets.callbackFor(send.callbackUrl).id : null;
     const submissions = send.recipients.map((recipient) => {
-      const message: NewMessage = {
+      const message = textMessage({
         accountId: account.id,
         channel: 'api',
         messageType: 'sms',
-        sessionId: null,
-        serviceType: '',
-        sourceAddr: send.sender.replace(/^\+/, ''),
-        sourceTon: /^\+?[0-9]+$/.test(send.sender) ? 1 : send.sender ? 5 : 0,
-        sourceNpi: /^\+?[0-9]+$/.test(send.sender) ? 1 : 0,
-        destAddr: recipient,
-        destTon: 1,
-        destNpi: 1,
-        esmClass: 0,
-        protocolId: 0,
-        priority: 0,
-        // A callback URL is the API's way to ask for a receipt (SPEC §5): final, success or failure.
-        registeredDelivery: send.callbackUrl ? 1 : 0,
-        dataCoding: encoded.dataCoding,
-        udh: null,
-        body: encoded.body,
+        recipient,
+        sender: send.sender,
         text: send.text,
-        partRef: null,
-        partNumber: null,
-        partCount: smsCount > 1 ? smsCount : null,
         clientRef: send.clientMessageId,
         transferId,
         callbackTargetId,
-        scheduleAt: null,
+        // A callback URL is the API's way to ask for a receipt (SPEC §5): final, success or failure.
+        receipt: send.callbackUrl !== null,
         expiresAt: send.validitySec === null ? null : now + send.validitySec * 1000,
-        status: 'enroute',
-        submittedAt: now,
-      };
+        now,
+      });
       const decision = deps.simulator.decide(message, now);
       if (decision.kind === 'refuse') {
         const [status, code] = decision.submitError === 'ESME_RTHROTTLED' ? [429, WebsmsStatus.LIMIT_REACHED] : decision.submitError === 'ESME_RMSGQFUL' ? [503, WebsmsStatus.SERVICE_UNAVAILABLE] : [500, WebsmsStatus.INTERNAL_ERROR];
@@ -171,14 +154,7 @@ export function websmsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { message, plan: decision.plan };
     });
     // Durable before acknowledged: answer once every recipient's message is committed.
-    await Promise.all(
-      submissions.map(
-        (s) =>
-          new Promise<string>((resolve, reject) => {
-            deps.intake.add(s, (err, id) => (err || id === undefined ? reject(err ?? new Error('no id')) : resolve(id)));
-          }),
-      ),
-    );
+    await submitAll(deps.intake, submissions);
     deps.metrics.submits.inc({ channel: 'api', result: 'accepted' }, submissions.length);
     return answer(reply, 200, { statusCode: WebsmsStatus.OK, statusMessage: 'OK', transferId, clientMessageId: send.clientMessageId, smsCount });
   };

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
+import { submitAll, textMessage } from '../intake/text-message.js';
 import type { ApiDeps } from './deps.js';
 
 const MAX_TEXT = 4096;
@@ -47,45 +48,21 @@ export function whatsappRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!deps.takeTokens(account, 1)) throw new HttpError(429, 'rate_limited', `over the account rate of ${account.rate} messages per second`);
     const now = Date.now();
     const text = b.text as string;
-    const plan = deps.whatsapp.plan(now);
-    const id = await new Promise<string>((resolve, reject) =>
-      deps.intake.add(
-        {
-          message: {
-            accountId: account.id,
-            channel: 'api',
-            messageType: 'whatsapp',
-            sessionId: null,
-            serviceType: '',
-            sourceAddr: '',
-            sourceTon: 0,
-            sourceNpi: 0,
-            destAddr: (recipient as string).replace(/^\+/, ''),
-            destTon: 1,
-            destNpi: 1,
-            esmClass: 0,
-            protocolId: 0,
-            priority: 0,
-            registeredDelivery: 0,
-            dataCoding: 0,
-            udh: null,
-            body: Buffer.from(text, 'utf8'),
-            text,
-            partRef: null,
-            partNumber: null,
-            partCount: null,
-            clientRef: (b.clientMessageId as string | undefined) ?? null,
-            callbackTargetId: callbackUrl ? deps.store.targets.callbackFor(callbackUrl).id : null,
-            scheduleAt: null,
-            expiresAt: null,
-            status: 'accepted',
-            submittedAt: now,
-          },
-          plan,
-        },
-        (err, messageId) => (err || messageId === undefined ? reject(err ?? new Error('no id')) : resolve(messageId)),
-      ),
-    );
+    const message = textMessage({
+      accountId: account.id,
+      channel: 'api',
+      messageType: 'whatsapp',
+      recipient: (recipient as string).replace(/^\+/, ''),
+      sender: '',
+      text,
+      clientRef: (b.clientMessageId as string | undefined) ?? null,
+      transferId: null,
+      callbackTargetId: callbackUrl ? deps.store.targets.callbackFor(callbackUrl).id : null,
+      receipt: false,
+      expiresAt: null,
+      now,
+    });
+    const [id] = await submitAll(deps.intake, [{ message, plan: deps.whatsapp.plan(now) }]);
     deps.metrics.submits.inc({ channel: 'whatsapp', result: 'accepted' });
     return reply.code(202).send({ messageId: id, status: 'accepted', clientMessageId: b.clientMessageId ?? null });
   });

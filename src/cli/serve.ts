@@ -19,7 +19,7 @@ export function serveCommand(program: Command): void {
       const config = configFrom(options, {
         'smpp.port': options.smppPort,
         'http.port': options.httpPort,
-        'smtp.port': options.smtpPort,
+        'email.port': options.smtpPort,
       });
       const app = await run(config);
       if (app.demo) {

@@ -204,6 +204,35 @@ function sqsSettings(): Leaf<SqsSettings> {
   };
 }
 
+function nullable<T>(leaf: Leaf<T>): Leaf<T | null> {
+  return (value, key) => (value === null ? null : leaf(value, key));
+}
+
+/** A DNS domain such as `example.com` (letters, digits, hyphens, dots). */
+function domainName(): Leaf<string> {
+  return (value, key) => {
+    if (typeof value !== 'string' || !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value)) {
+      throw new ConfigError(key, `must be a domain name such as "example.com", got ${JSON.stringify(value)}`);
+    }
+    return value.toLowerCase();
+  };
+}
+
+/** PEM files for a TLS listener. */
+export interface TlsFiles {
+  readonly key: string;
+  readonly cert: string;
+}
+
+function tlsFiles(): Leaf<TlsFiles | null> {
+  return (value, key) => {
+    if (value === null) return null;
+    if (!isObject(value)) throw new ConfigError(key, 'must be null or { "key": "<PEM file>", "cert": "<PEM file>" }');
+    for (const k of Object.keys(value)) if (k !== 'key' && k !== 'cert') throw new ConfigError(`${key}.${k}`, 'unknown setting');
+    return Object.freeze({ key: str()(value.key, `${key}.key`), cert: str()(value.cert, `${key}.cert`) });
+  };
+}
+
 /** Retry delays in seconds after each failed attempt. */
 function retrySchedule(): Leaf<readonly number[]> {
   return (value, key) => {
@@ -258,7 +287,24 @@ export const schema = {
     /** ms shutdown waits for clients to answer unbind. */
     shutdownGraceMs: int(0, 60_000),
   },
-  smtp: { host: str(), port },
+  email: {
+    host: str(),
+    port,
+    /** Mail to `<msisdn>@sms.<domain>` sends an SMS, to `<msisdn>@whatsapp.<domain>` a WhatsApp message. */
+    domain: domainName(),
+    /** Only mail from a session authenticated (SMTP AUTH) as the account the sender address belongs to. */
+    requireAuth: bool(),
+    /** Allow AUTH on a connection without TLS (loopback, tests); otherwise AUTH needs STARTTLS first. */
+    allowInsecureAuth: bool(),
+    /** STARTTLS: `{ "key": file, "cert": file }` (PEM), or null for none. */
+    tls: tlsFiles(),
+    /** Largest mail accepted, in bytes (advertised with SIZE; larger mail is refused with 552). */
+    maxMessageBytes: int(1024, 100 * 1024 * 1024),
+    /** Most recipients of one mail (each becomes one message). */
+    maxRecipients: int(1, 10_000),
+    /** Name in the greeting and EHLO answer; null = the machine's host name. */
+    hostname: nullable(str()),
+  },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   demo: {
     /** Create a demo account with a random password on first start. */

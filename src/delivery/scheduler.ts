@@ -10,12 +10,21 @@ import type { RecordedStatus, StatusRecorder } from './record-status.js';
 const BATCH = 2000;
 /** Longest sleep between checks (ms): a safety net, wake() normally comes first. */
 const MAX_SLEEP_MS = 60_000;
+/**
+ * Shortest time between two runs (ms). Every run is a transaction, and with
+ * `synchronous=FULL` every transaction an fsync that blocks the event loop; deliveries due a
+ * millisecond apart would otherwise each get their own and starve the submit path. Waiting
+ * this long gathers them into one transaction, at the cost of a delay no simulated network
+ * would notice.
+ */
+export const MIN_RUN_INTERVAL_MS = 10;
 
 /** Runs due simulator steps. */
 export class DeliveryScheduler {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private wakeAt = Infinity;
+  private lastRunAt = 0;
   private stopped = false;
 
   constructor(
@@ -32,13 +41,14 @@ export class DeliveryScheduler {
     if (next !== null) this.wake(next);
   }
 
-  /** Makes sure a run happens no later than `dueAt` (ms since epoch). */
+  /** Makes sure a run happens no later than `dueAt` (ms since epoch), or MIN_RUN_INTERVAL_MS after the last run. */
   wake(dueAt: number): void {
-    if (this.stopped || dueAt >= this.wakeAt) return;
-    this.wakeAt = dueAt;
+    const at = Math.max(dueAt, this.lastRunAt + MIN_RUN_INTERVAL_MS);
+    if (this.stopped || at >= this.wakeAt) return;
+    this.wakeAt = at;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const wait = dueAt - Date.now();
+    const wait = at - Date.now();
     if (wait <= 0) {
       this.immediate ??= setImmediate(() => this.run());
     } else {
@@ -58,6 +68,7 @@ export class DeliveryScheduler {
     this.wakeAt = Infinity;
     if (this.stopped) return;
     const now = Date.now();
+    this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];
     let count = 0;
     try {

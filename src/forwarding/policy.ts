@@ -79,10 +79,12 @@ export class ForwardingPolicy {
     if (message.messageType === 'sms' && !receiptOwed(message.registeredDelivery, status)) return [];
     const out: Destination[] = [];
     const seen = new Set<number>();
-    // The interface's own target (an API notificationCallbackUrl): the account chooses its format or none.
+    // The interface's own target (an API notificationCallbackUrl, the sender of an e-mail): the
+    // account chooses its format or none; for WhatsApp the message says which changes it wants
+    // (an e-mail's delivery and read requests), by default delivered and read.
     if (message.callbackTargetId !== null) {
       const fixed = this.fixedFormats.get(message.accountId)?.[message.channel === 'email' ? 'email' : 'api'] ?? 'json';
-      const selected = message.messageType === 'sms' || DEFAULT_WHATSAPP_STATUSES.includes(status);
+      const selected = message.messageType === 'sms' || (message.callbackStatuses ?? DEFAULT_WHATSAPP_STATUSES).includes(status);
       if (fixed !== 'none' && selected) {
         out.push({ targetId: message.callbackTargetId, format: fixed });
         seen.add(message.callbackTargetId);

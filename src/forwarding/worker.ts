@@ -185,20 +185,21 @@ export class ForwardingWorker {
           format: row.format,
           body: encodeDocument(doc, row.format),
           attempt: row.attempt,
+          reply: f.reply,
         },
       });
     }
     return out;
   }
 
-  private readFacts(eventIds: number[]): Map<number, EventFacts> {
-    const out = new Map<number, EventFacts>();
+  private readFacts(eventIds: number[]): Map<number, EventFacts & { reply: Delivery['reply'] }> {
+    const out = new Map<number, EventFacts & { reply: Delivery['reply'] }>();
     if (eventIds.length === 0) return out;
     const rows = this.store.db
       .prepare(
         `SELECT e.id AS event_id, e.status, e.error_code, e.occurred_at, m.id AS message_id, m.message_type, m.channel,
                 coalesce(a.system_id, '#' || m.account_id) AS account, m.client_ref, m.source_addr, m.dest_addr,
-                m.submitted_at, m.part_number, m.part_count, m.transfer_id
+                m.submitted_at, m.part_number, m.part_count, m.transfer_id, m.reply_message_id, m.reply_subject
          FROM status_events e JOIN messages m ON m.id = e.message_id LEFT JOIN accounts a ON a.id = m.account_id
          WHERE e.id IN (${eventIds.map(() => '?').join(',')})`,
       )
@@ -220,6 +221,7 @@ export class ForwardingWorker {
         submittedAt: r.submitted_at as number,
         partNumber: r.part_number as number | null,
         partCount: r.part_count as number | null,
+        reply: r.reply_message_id === null ? null : { messageId: r.reply_message_id as string, subject: r.reply_subject as string | null },
       });
     }
     return out;

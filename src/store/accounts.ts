@@ -139,6 +139,11 @@ export class AccountRepository {
     return row && fromRow(row);
   }
 
+  /** The accounts registered with this e-mail address (compared without regard to case). */
+  byEmail(address: string): Account[] {
+    return (this.db.prepare('SELECT * FROM accounts WHERE lower(email) = lower(?) ORDER BY id').all(address) as Row[]).map(fromRow);
+  }
+
   bySystemId(systemId: string): Account | undefined {
     const row = this.bySystemIdStmt.get(systemId);
     return row && fromRow(row);

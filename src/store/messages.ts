@@ -33,8 +33,14 @@ export interface NewMessage {
   clientRef: string | null;
   /** websms transferId of the send request (API), shared by its recipients' messages. */
   transferId?: string | null;
-  /** Fixed forwarding target (API notificationCallbackUrl). */
+  /** Fixed forwarding target (API notificationCallbackUrl, the sender's mailbox for e-mail). */
   callbackTargetId?: number | null;
+  /** WhatsApp: statuses the fixed target gets; null = the default (delivered, read). */
+  callbackStatuses?: readonly string[] | null;
+  /** E-mail: Message-ID of the mail the message came in, so receipt mails thread as replies. */
+  replyMessageId?: string | null;
+  /** E-mail: Subject of that mail. */
+  replySubject?: string | null;
   /** ms since epoch */
   scheduleAt: number | null;
   /** ms since epoch */
@@ -60,8 +66,10 @@ export interface DeliveryFacts {
   messageType: 'sms' | 'whatsapp';
   registeredDelivery: number;
   status: string;
-  /** The message's fixed forwarding target (an API notificationCallbackUrl), if any. */
+  /** The message's fixed forwarding target (an API notificationCallbackUrl, a sender's mailbox), if any. */
   callbackTargetId: number | null;
+  /** WhatsApp: statuses the fixed target gets; null = the default (delivered, read). */
+  callbackStatuses: string[] | null;
 }
 
 /** Filters for listing messages. */
@@ -113,6 +121,14 @@ interface Row {
   error_code: number;
   transfer_id: string | null;
   callback_target_id: number | null;
+  callback_statuses: string | null;
+  reply_message_id: string | null;
+  reply_subject: string | null;
+}
+
+/** `callback_statuses` is stored comma-separated. */
+function statusList(value: string | null): string[] | null {
+  return value === null ? null : value.split(',').filter((s) => s.length > 0);
 }
 
 function fromRow(r: Row): StoredMessage {
@@ -150,6 +166,9 @@ function fromRow(r: Row): StoredMessage {
     errorCode: r.error_code,
     transferId: r.transfer_id,
     callbackTargetId: r.callback_target_id,
+    callbackStatuses: statusList(r.callback_statuses),
+    replyMessageId: r.reply_message_id,
+    replySubject: r.reply_subject,
   };
 }
 
@@ -160,7 +179,7 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 export class MessageRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byIdStmt: Statement<[number], Row>;
-  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string; callback_target_id: number | null }>;
+  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string; callback_target_id: number | null; callback_statuses: string | null }>;
   private readonly statusStmt: Statement<unknown[]>;
 
   constructor(private readonly db: Database) {
@@ -168,18 +187,19 @@ export class MessageRepository {
       `INSERT INTO messages (account_id, channel, message_type, session_id, service_type,
          source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, esm_class, protocol_id,
          priority, registered_delivery, data_coding, udh, body, text, part_ref, part_number, part_count,
-         client_ref, schedule_at, expires_at, status, submitted_at, updated_at, transfer_id, callback_target_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         client_ref, schedule_at, expires_at, status, submitted_at, updated_at, transfer_id, callback_target_id,
+         callback_statuses, reply_message_id, reply_subject)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status, callback_target_id FROM messages WHERE id = ?');
+    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses FROM messages WHERE id = ?');
     this.statusStmt = db.prepare('UPDATE messages SET status = ?, error_code = ?, done_at = ?, updated_at = ? WHERE id = ?');
   }
 
   /** The few columns recordStatus needs, without reading the body. */
   facts(id: string): DeliveryFacts | undefined {
     const r = this.factsStmt.get(Number(id));
-    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id };
+    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id, callbackStatuses: statusList(r.callback_statuses) };
   }
 
   /** Sets the current status (and, for a final one, when it became final). */
@@ -224,6 +244,7 @@ export class MessageRepository {
       m.sourceAddr, m.sourceTon, m.sourceNpi, m.destAddr, m.destTon, m.destNpi, m.esmClass, m.protocolId,
       m.priority, m.registeredDelivery, m.dataCoding, m.udh, m.body, m.text, m.partRef, m.partNumber, m.partCount,
       m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt, m.transferId ?? null, m.callbackTargetId ?? null,
+      m.callbackStatuses ? m.callbackStatuses.join(',') : null, m.replyMessageId ?? null, m.replySubject ?? null,
     );
     return String(info.lastInsertRowid);
   }

@@ -226,4 +226,17 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'e-mail interface: statuses for the fixed target, the mail a message came in',
+    up(db) {
+      db.exec(`
+        -- WhatsApp by e-mail: the statuses mailed back (delivered, read), comma-separated; NULL = default.
+        ALTER TABLE messages ADD COLUMN callback_statuses TEXT;
+        -- The Message-ID and Subject of the mail a message came in, so receipts thread as replies.
+        ALTER TABLE messages ADD COLUMN reply_message_id TEXT;
+        ALTER TABLE messages ADD COLUMN reply_subject TEXT;
+      `);
+    },
+  },
 ];

@@ -5,7 +5,7 @@ import type { Format, TargetSpec, TargetType } from '../forwarding/targets/targe
 
 /** A stored target with its state. */
 export interface TargetRow extends TargetSpec {
-  /** configured (smscd target add) or callback (made for an API notificationCallbackUrl) */
+  /** configured (smscd target add) or callback (made for an API notificationCallbackUrl or an e-mail's sender) */
   kind: 'configured' | 'callback';
   enabled: boolean;
   disabledReason: string | null;
@@ -88,12 +88,24 @@ export class TargetRepository {
    * `callback`), so its deliveries use the same outbox, retries and connection pool as any target.
    */
   callbackFor(url: string, now = Date.now()): TargetRow {
-    const name = `callback-${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+    return this.fixedTarget('http', url, now);
+  }
+
+  /**
+   * The target for receipts mailed back to the sender of an e-mail (SPEC §7): one `callback`
+   * row of type smtp per address, mailed through the relay in `forwarding.smtp`.
+   */
+  mailbackFor(address: string, now = Date.now()): TargetRow {
+    return this.fixedTarget('smtp', address, now);
+  }
+
+  private fixedTarget(type: 'http' | 'smtp', destination: string, now: number): TargetRow {
+    const name = `${type === 'http' ? 'callback' : 'mailback'}-${createHash('sha256').update(destination).digest('hex').slice(0, 16)}`;
     const existing = this.byName(name);
     if (existing) return existing;
     this.db
-      .prepare(`INSERT INTO targets (name, type, url, format, kind, created_at, updated_at) VALUES (?, 'http', ?, 'json', 'callback', ?, ?)`)
-      .run(name, url, now, now);
+      .prepare(`INSERT INTO targets (name, type, url, to_address, format, kind, created_at, updated_at) VALUES (?, ?, ?, ?, 'json', 'callback', ?, ?)`)
+      .run(name, type, type === 'http' ? destination : null, type === 'smtp' ? destination : null, now, now);
     return this.byName(name)!;
   }
 

@@ -43,12 +43,12 @@ function fixture(t: TestContext): Fixture {
 }
 
 function sms(accountId: number, registeredDelivery: number, channel: Channel = 'smpp'): DeliveryFacts {
-  return { accountId, channel, messageType: 'sms', registeredDelivery, status: 'enroute', callbackTargetId: null };
+  return { accountId, channel, messageType: 'sms', registeredDelivery, status: 'enroute', callbackTargetId: null, callbackStatuses: null };
 }
 
 function whatsapp(accountId: number, channel: Channel = 'api'): DeliveryFacts {
   // registered_delivery means nothing for WhatsApp: 0 must not stop a forward.
-  return { accountId, channel, messageType: 'whatsapp', registeredDelivery: 0, status: 'accepted', callbackTargetId: null };
+  return { accountId, channel, messageType: 'whatsapp', registeredDelivery: 0, status: 'accepted', callbackTargetId: null, callbackStatuses: null };
 }
 
 /** The statuses (of `candidates`) the policy sends to at least one target. */

@@ -108,7 +108,7 @@ async function setup(defer: (fn: () => unknown) => void, smtpPort: number): Prom
     assert.equal(r.code, 0, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
     assertNoSecrets(r.stdout + r.stderr, `the output of ${args.join(' ')}`);
   }
-  const facts = { accountId: account.id, channel: 'smpp' as const, messageType: 'sms' as const, registeredDelivery: 1, status: 'enroute', callbackTargetId: null };
+  const facts = { accountId: account.id, channel: 'smpp' as const, messageType: 'sms' as const, registeredDelivery: 1, status: 'enroute', callbackTargetId: null, callbackStatuses: null };
   await eventually(() => t.app.forwarding.policy.destinations('delivered', facts).length === 2, 3000, 'the server picked up both rules');
 
   // Refused binds carry a password too: an unknown system_id with the real one, acme with a wrong one.

@@ -33,6 +33,8 @@ export function testConfig(dir: string, overrides: Record<string, unknown> = {})
       'smpp.port': 0,
       'http.host': '127.0.0.1',
       'http.port': 0,
+      'email.host': '127.0.0.1',
+      'email.port': 0,
       'demo.enabled': false,
       'smpp.shutdownGraceMs': 500,
       'cli.reloadIntervalMs': 100,

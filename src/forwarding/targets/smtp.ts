@@ -88,13 +88,21 @@ function redactor(auth: SmtpRelay['auth']): (text: string) => string {
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
-/** The subject and text part: what happened to which message, readable without the attachment. */
+/**
+ * The subject and text part: what happened to which message, readable without the attachment.
+ * A receipt for a message that came by e-mail is titled the way mail programs title their own
+ * receipts ("Delivered: <subject>", as Outlook's "Read: <subject>"), so it reads as the answer
+ * to that mail; the In-Reply-To/References headers make it thread.
+ */
 function summarize(d: Delivery): { subject: string; text: string } {
   const kind = d.messageType === 'statusChange' ? 'Status change' : 'Delivery report';
-  return {
-    subject: `${kind} ${d.messageId}: ${d.status}`,
-    text: `${kind} for message ${d.messageId}: ${d.status}. The notification is attached as ${d.format.toUpperCase()}.\r\n`,
-  };
+  const text = `${kind} for message ${d.messageId}: ${d.status}. The notification is attached as ${d.format.toUpperCase()}.\r\n`;
+  if (d.reply) {
+    const word = d.status.charAt(0).toUpperCase() + d.status.slice(1);
+    const subject = d.reply.subject?.trim() ? `${word}: ${d.reply.subject.trim()}` : `${word}: ${kind.toLowerCase()} ${d.messageId}`;
+    return { subject, text };
+  }
+  return { subject: `${kind} ${d.messageId}: ${d.status}`, text };
 }
 
 /** Creates the smtp target for `spec`, mailing `spec.to` through `relay`. */
@@ -148,6 +156,7 @@ export function createSmtpTarget(spec: TargetSpec, relay: SmtpRelay): Target {
         // receiver can drop the duplicate (delivery is at-least-once, SPEC §5).
         messageId: `<${d.notificationId}@${domain}>`,
         headers: { 'Auto-Submitted': 'auto-generated' },
+        ...(d.reply ? { inReplyTo: d.reply.messageId, references: d.reply.messageId } : {}),
         attachments: [
           {
             filename: `notification-${d.notificationId}.${d.format}`,

@@ -45,6 +45,11 @@ export interface Delivery {
   body: string;
   /** 1 for the first attempt */
   attempt: number;
+  /**
+   * The e-mail the message came in (e-mail interface), so that a mailed receipt is a reply to it:
+   * its Message-ID (with the angle brackets) and Subject.
+   */
+  reply?: { messageId: string; subject: string | null } | null;
 }
 
 /** What became of one delivery. */
