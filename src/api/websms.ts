@@ -3,12 +3,11 @@
  * answer shape and statusCode values follow the websms REST API, so existing websms clients work
  * unchanged: `{"statusCode":2000,"statusMessage":"OK","transferId":…,"clientMessageId":…,"smsCount":…}`.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { smsText } from '../intake/sms-text.js';
-import { submitAll, textMessage } from '../intake/text-message.js';
+import { newTransferId, submitAll, textMessage } from '../intake/text-message.js';
 
 /** websms statusCode values this API answers with (websms REST API; 4022 is ours). */
 export const WebsmsStatus = {
@@ -128,7 +127,7 @@ export function websmsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       throw new HttpError(429, WebsmsStatus.LIMIT_REACHED, `over the account rate of ${account.rate} messages per second`);
     }
     const now = Date.now();
-    const transferId = randomBytes(10).toString('hex');
+    const transferId = newTransferId();
     const callbackTargetId = send.callbackUrl ? deps.store.targets.callbackFor(send.callbackUrl).id : null;
     const submissions = send.recipients.map((recipient) => {
       const message = textMessage({

@@ -6,7 +6,6 @@
  * Receipts the mail asks for go back to the sender through the smtp target machinery (a
  * `mailback` target per address), as replies to the mail.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
@@ -14,7 +13,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type
 import type { Config } from '../config/schema.js';
 import type { Simulator } from '../delivery/simulator.js';
 import { ConfigError, SmtpReplyError } from '../errors.js';
-import { submitAll, textMessage } from '../intake/text-message.js';
+import { newTransferId, submitAll, textMessage } from '../intake/text-message.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Intake, Submission } from '../smpp/context.js';
@@ -174,7 +173,7 @@ export class EmailServer {
     }
 
     const now = Date.now();
-    const transferId = randomBytes(10).toString('hex');
+    const transferId = newTransferId();
     const reply = mail.messageId ? { messageId: mail.messageId, subject: mail.subject ?? null } : null;
     const submissions: Submission[] = recipients.map((r) => {
       const statuses = r.messageType === 'whatsapp' ? whatsappReceiptStatuses(r.request) : [];

@@ -3,6 +3,7 @@
  * the console): one function builds the stored message, so every such interface encodes, splits
  * and flags its messages the same way, and one waits for the group commit.
  */
+import { randomUUID } from 'node:crypto';
 import type { Channel, NewMessage } from '../store/messages.js';
 import type { Intake, Submission } from '../smpp/context.js';
 import { smsText } from './sms-text.js';
@@ -85,4 +86,14 @@ export function submitAll(intake: Intake, submissions: Submission[]): Promise<st
         }),
     ),
   );
+}
+
+/**
+ * A new websms transferId: 20 random hex characters (80 bits). From randomUUID, whose entropy
+ * Node draws in batches, because randomBytes(10) costs a system call per request.
+ */
+export function newTransferId(): string {
+  const uuid = randomUUID();
+  // Skip the version and variant nibbles (positions 14 and 19), which are not random.
+  return uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(15, 18) + uuid.slice(20, 23) + uuid.slice(24, 26);
 }

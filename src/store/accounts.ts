@@ -83,8 +83,10 @@ export class AccountRepository {
   private readonly byIdStmt: Statement<[number], Row>;
   private readonly bySystemIdStmt: Statement<[string], Row>;
   private readonly listStmt: Statement<[], Row>;
+  private readonly byTokenStmt: Statement<[string], Row>;
 
   constructor(private readonly db: Database) {
+    this.byTokenStmt = db.prepare('SELECT * FROM accounts WHERE api_token_hash = ?');
     this.byIdStmt = db.prepare('SELECT * FROM accounts WHERE id = ?');
     this.bySystemIdStmt = db.prepare('SELECT * FROM accounts WHERE system_id = ?');
     this.listStmt = db.prepare('SELECT * FROM accounts ORDER BY system_id');
@@ -135,7 +137,7 @@ export class AccountRepository {
 
   /** The account whose API token hashes to `hash`. */
   byApiTokenHash(hash: string): Account | undefined {
-    const row = this.db.prepare('SELECT * FROM accounts WHERE api_token_hash = ?').get(hash) as Row | undefined;
+    const row = this.byTokenStmt.get(hash);
     return row && fromRow(row);
   }
 

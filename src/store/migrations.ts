@@ -228,7 +228,7 @@ export const migrations: Migration[] = [
   },
   {
     version: 5,
-    name: 'e-mail interface: statuses for the fixed target, the mail a message came in',
+    name: 'e-mail interface: statuses for the fixed target, the mail a message came in; API token index',
     up(db) {
       db.exec(`
         -- WhatsApp by e-mail: the statuses mailed back (delivered, read), comma-separated; NULL = default.
@@ -236,6 +236,8 @@ export const migrations: Migration[] = [
         -- The Message-ID and Subject of the mail a message came in, so receipts thread as replies.
         ALTER TABLE messages ADD COLUMN reply_message_id TEXT;
         ALTER TABLE messages ADD COLUMN reply_subject TEXT;
+        -- Bearer authentication looks accounts up by the hash of their API token.
+        CREATE INDEX accounts_by_api_token ON accounts (api_token_hash) WHERE api_token_hash IS NOT NULL;
       `);
     },
   },

@@ -185,6 +185,22 @@ test('a password change through the CLI invalidates a remembered Basic credentia
   assert.equal((await sendSms(t, acme.bearer, body)).status, 200, 'the API token is unaffected');
 });
 
+test('a new API token (account set --new-token) refuses the remembered old one at once', async (ctx) => {
+  const { t, acme } = await setup(ctx);
+  const body = { recipientAddressList: ['436991234567'], messageContent: 'token' };
+  assert.equal((await sendSms(t, acme.bearer, body)).status, 200, 'first Bearer send (looked up, then remembered)');
+  assert.equal((await sendSms(t, acme.bearer, body)).status, 200, 'second Bearer send (remembered)');
+  const changed = await cli(['account', 'set', 'acme', '--new-token', '--json', '--db', t.dbPath]);
+  assert.equal(changed.code, 0, changed.stderr);
+  const token = (JSON.parse(changed.stdout) as { apiToken?: string }).apiToken;
+  assert.ok(token, `the new token is shown once: ${changed.stdout}`);
+  // No wait for the reload: the remembered token counts only while the account still has it.
+  const old = await sendSms(t, acme.bearer, body);
+  assert.equal(old.status, 401, `the old token: ${old.text}`);
+  assert.equal(old.body.statusCode, 4001);
+  assert.equal((await sendSms(t, bearer(token), body)).status, 200, 'the new token works');
+});
+
 test('each validation error has its websms statusCode and a message naming the field; the server keeps serving', async (ctx) => {
   const { t, acme } = await setup(ctx);
   const valid = { recipientAddressList: ['436991234567'], messageContent: 'valid' };

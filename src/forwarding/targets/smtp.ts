@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { createTransport } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { SmtpRelay } from '../../config/schema.js';
 import { excerpt, type Delivery, type DeliveryResult, type Target, type TargetSpec } from './target.js';
 
@@ -70,11 +71,16 @@ export function classifySmtpFailure(err: unknown): SmtpFailure {
   return { outcome: 'retry', code: err.originalCode ?? err.code ?? 'ERROR', reason: err.message };
 }
 
+/** The bare address of `smscd <receipts@example.com>`, for the envelope. */
+function addressOf(from: string): string {
+  return addressparser(from, { flatten: true })[0]?.address ?? from;
+}
+
 /** The domain of an address such as `smscd <receipts@example.com>`, for Message-IDs. */
 function domainOf(from: string): string {
-  const first = addressparser(from, { flatten: true })[0];
-  const at = first?.address.lastIndexOf('@') ?? -1;
-  return first && at > 0 && at < first.address.length - 1 ? first.address.slice(at + 1) : FALLBACK_DOMAIN;
+  const address = addressOf(from);
+  const at = address.lastIndexOf('@');
+  return at > 0 && at < address.length - 1 ? address.slice(at + 1) : FALLBACK_DOMAIN;
 }
 
 /** Removes the relay password in every form it can take on the wire (plain, base64 AUTH PLAIN/LOGIN). */
@@ -108,6 +114,7 @@ function summarize(d: Delivery): { subject: string; text: string } {
 /** Creates the smtp target for `spec`, mailing `spec.to` through `relay`. */
 export function createSmtpTarget(spec: TargetSpec, relay: SmtpRelay): Target {
   const domain = domainOf(relay.from);
+  const envelopeFrom = addressOf(relay.from);
   const redact = redactor(relay.auth);
   const deadlineMs = relay.timeoutMs * SMTP_DEADLINE_TIMEOUTS;
   const transport = createTransport({
@@ -145,9 +152,14 @@ export function createSmtpTarget(spec: TargetSpec, relay: SmtpRelay): Target {
       return { outcome: 'failed', code: 'EENVELOPE', reason: 'target has no recipient address', durationMs: took() };
     }
     const { subject, text } = summarize(d);
-    const deadline = AbortSignal.timeout(deadlineMs);
+    // A plain timer rather than AbortSignal.timeout(), which builds its DOMException up front:
+    // measurable at a thousand mails a second, and almost never needed.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), deadlineMs);
     try {
-      const info = await transport.sendMail({
+      // Composed to one buffer first, so the DATA goes out in one socket write instead of one
+      // per MIME line (nodemailer streams the message in small chunks otherwise).
+      const raw = await new MailComposer({
         from: relay.from,
         to: spec.to,
         subject,
@@ -164,18 +176,24 @@ export function createSmtpTarget(spec: TargetSpec, relay: SmtpRelay): Target {
             contentType: d.format === 'json' ? 'application/json; charset=utf-8' : 'application/xml; charset=utf-8',
           },
         ],
-        signal: deadline,
-      });
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      })
+        .compile()
+        .build();
+      const info = await transport.sendMail({ envelope: { from: envelopeFrom, to: [spec.to] }, raw, signal: deadline.signal });
       const reply = info.response ?? '';
       return { outcome: 'delivered', code: /^\d{3}/.exec(reply)?.[0] ?? '250', durationMs: took(), excerpt: excerpt(redact(reply)) };
     } catch (err) {
-      if (deadline.aborted) {
+      if (deadline.signal.aborted) {
         const reason = `no complete answer from ${relay.host}:${relay.port} within ${deadlineMs} ms`;
         return { outcome: 'retry', code: 'ETIMEDOUT', reason, durationMs: took(), excerpt: excerpt(reason) };
       }
       const failure = classifySmtpFailure(err);
       const reason = redact(failure.reason);
       return { outcome: failure.outcome, code: failure.code, reason, durationMs: took(), excerpt: excerpt(reason) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
