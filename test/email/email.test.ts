@@ -330,3 +330,44 @@ test('STARTTLS with a configured key and certificate; plain listeners do not off
 test('a bad email.tls file stops start-up with a message naming the key', async () => {
   await assert.rejects(startApp({ 'email.tls': { key: '/nonexistent/key.pem', cert: '/nonexistent/cert.pem' } }), /config email\.tls\.key: cannot read \/nonexistent\/key\.pem/);
 });
+
+test('hostile input: garbage commands, an endless line, a header flood — answered or closed, and the listener keeps serving', async (ctx) => {
+  const { t } = await setup(ctx, { 'email.maxMessageBytes': 65536 });
+  const { connect } = await import('node:net');
+  /** Writes `chunks` on a fresh connection; resolves with everything the server said until it closed or went quiet. */
+  const converse = (chunks: Array<string | Buffer>): Promise<string> =>
+    new Promise((resolve) => {
+      const socket = connect(t.app.ports.smtp, '127.0.0.1');
+      let said = '';
+      let quiet: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        clearTimeout(quiet);
+        socket.destroy();
+        resolve(said);
+      };
+      socket.on('data', (d: Buffer) => {
+        said += d.toString('latin1');
+        clearTimeout(quiet);
+        quiet = setTimeout(finish, 300);
+      });
+      socket.on('error', finish);
+      socket.on('close', finish);
+      socket.once('data', () => {
+        for (const c of chunks) socket.write(c);
+      });
+    });
+  const garbage = await converse(['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n', 'GET / HTTP/1.1\r\n', 'FOO BAR\r\n']);
+  assert.match(garbage, /^220 /);
+  assert.match(garbage, /\r\n5\d\d /, `garbage gets 5xx: ${JSON.stringify(garbage.slice(0, 300))}`);
+
+  const endless = await converse(['EHLO x\r\n', Buffer.alloc(2 * 1024 * 1024, 0x41)]);
+  assert.match(endless, /\r\n421 .*too long\r\n$/, `an endless command line is refused and the connection closed: ${JSON.stringify(endless.slice(-200))}`);
+
+  const headers = Array.from({ length: 5000 }, (_, i) => `X-Flood-${i}: ${'v'.repeat(60)}\r\n`).join('');
+  const flood = await converse([`EHLO x\r\nMAIL FROM:<${SENDER}>\r\nRCPT TO:<436991234567@sms.${DOMAIN}>\r\nDATA\r\n`, `Subject: flood\r\n${headers}\r\nbody\r\n.\r\nQUIT\r\n`]);
+  assert.match(flood, /\r\n552 /, `an oversized header block is refused with 552: ${JSON.stringify(flood.slice(-300))}`);
+
+  // The listener still serves a well-behaved client, and nothing of the above was stored.
+  assert.equal(t.app.store.messages.count(), 0);
+  assert.equal(idsOf(await send(t, { to: `436991234567@sms.${DOMAIN}` })).length, 1);
+});
