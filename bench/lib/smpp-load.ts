@@ -3,10 +3,12 @@
 // server compared, so differences in rate are the servers' differences. The receipt benchmark
 // uses the same client with registered_delivery set, hooks to see every submit_sm_resp and
 // deliver_sm, and a wait for the receipts before the binds are closed.
-import smpp from 'smpp';
+import type smpp from 'smpp';
+import { bind, closeSession, openSession } from '../../src/loadtest/client-session.js';
 
-/** How a load session binds; submits need a transmitter or transceiver. */
-export type BindAs = 'transceiver' | 'transmitter' | 'receiver';
+// Connecting, binding and closing live in src/loadtest (shared with `smscd loadtest`); they are
+// re-exported for the benchmarks that import them from here.
+export { bind, closeSession, openSession, type BindAs } from '../../src/loadtest/client-session.js';
 
 export interface LoadOptions {
   host: string;
@@ -45,9 +47,7 @@ export interface LoadResult {
   ratePerSec: number;
 }
 
-const BIND_TIMEOUT_MS = 30_000;
 const STALL_TIMEOUT_MS = 30_000;
-const CLOSE_TIMEOUT_MS = 5_000;
 const SOURCE_ADDR = '4366012345';
 const DEFAULT_TEXT = 'Hello from the ingest benchmark';
 
@@ -65,55 +65,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     await Promise.all(sessions.map(closeSession));
   }
-}
-
-/** Connects; deliver_sm (after `onDeliverSm`), enquire_link and unbind are answered at once. */
-export function openSession(options: { host: string; port: number }, onDeliverSm?: (pdu: smpp.PDU) => void): smpp.Session {
-  const session = smpp.connect({ host: options.host, port: options.port });
-  // The server may send receipts (deliver_sm) and keep-alives at any time; answer them so it
-  // never has to wait on us or drop the bind.
-  session.on('deliver_sm', (pdu: smpp.PDU) => {
-    onDeliverSm?.(pdu);
-    session.send(pdu.response());
-  });
-  session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
-  session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
-  return session;
-}
-
-/** Binds as `bindAs`; rejects on a refusal, a closed connection or a timeout. */
-export function bind(
-  session: smpp.Session,
-  options: { host: string; port: number; systemId: string; password: string },
-  index: number,
-  bindAs: BindAs = 'transceiver',
-): Promise<void> {
-  const where = `bind_${bindAs} ${index + 1} to ${options.host}:${options.port} as ${options.systemId}`;
-  return new Promise<void>((resolve, reject) => {
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      session.off('error', onError);
-      session.off('close', onClose);
-      // After the bind an error is reported through the stall check; keep a listener so the
-      // library's 'error' event never crashes the process.
-      session.on('error', () => undefined);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onError = (err: Error): void => finish(new Error(`${where} failed: ${err.message}`));
-    const onClose = (): void => finish(new Error(`${where} failed: connection closed`));
-    const timer = setTimeout(() => finish(new Error(`${where} timed out after ${BIND_TIMEOUT_MS} ms`)), BIND_TIMEOUT_MS);
-    session.on('error', onError);
-    session.on('close', onClose);
-    const request = { system_id: options.systemId, password: options.password };
-    const onResponse = (pdu: smpp.PDU): void => {
-      if (pdu.command_status === 0) finish();
-      else finish(new Error(`${where} rejected with command_status 0x${pdu.command_status.toString(16).padStart(8, '0')}`));
-    };
-    if (bindAs === 'transmitter') session.bind_transmitter(request, onResponse);
-    else if (bindAs === 'receiver') session.bind_receiver(request, onResponse);
-    else session.bind_transceiver(request, onResponse);
-  });
 }
 
 function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<LoadResult> {
@@ -181,19 +132,5 @@ function submitAll(sessions: smpp.Session[], options: LoadOptions): Promise<Load
       for (let i = 0; i < Math.min(options.window, share); i++) sendNext();
     });
     finishIfDone(); // count 0
-  });
-}
-
-/** Unbind politely, then close; never hang the benchmark on a server that does not answer. */
-export function closeSession(session: smpp.Session): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (session.socket.destroyed) return resolve();
-    const timer = setTimeout(() => session.destroy(), CLOSE_TIMEOUT_MS);
-    session.socket.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    const sent = session.socket.writable && session.unbind(() => session.close());
-    if (!sent) session.close();
   });
 }

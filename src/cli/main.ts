@@ -4,6 +4,7 @@ import { ConfigError, NotFoundError, UsageError } from '../errors.js';
 import { accountCommands } from './account.js';
 import { deliveriesCommands } from './deliveries.js';
 import { forwardingCommands } from './forwarding.js';
+import { loadtestCommand } from './loadtest.js';
 import { messagesCommands } from './messages.js';
 import { ruleCommands } from './rule.js';
 import { targetCommands } from './target.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   ruleCommands(program);
   forwardingCommands(program);
   deliveriesCommands(program);
+  loadtestCommand(program);
   return program;
 }
 
