@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.js';
 import { readFileSync } from 'node:fs';
 import { processCpuSeconds } from './lib/proc-cpu.js';
+import { reportResult } from './lib/result.js';
 import { ROOT } from './lib/smscd.js';
 import { startSmscdApi } from './lib/smscd-api.js';
 
@@ -397,6 +398,8 @@ async function main(): Promise<void> {
   }
   const ratio = bareRate > 0 ? median(runs.get(smscdBearer.name)!.map((r) => r.reqPerSec)) / bareRate : 0;
   console.log(`goal: ratio >= ${GOAL_RATIO.toFixed(2)} → ${ratio >= GOAL_RATIO ? 'met' : 'not met'} (smscd with Bearer)`);
+  const smscdRate = median(runs.get(smscdBearer.name)!.map((r) => r.reqPerSec));
+  reportResult({ bench: 'api', figure: `smscd (Bearer)/bare req/s (${Math.round(smscdRate)} vs ${Math.round(bareRate)})`, value: ratio, unit: 'ratio', goal: `>= ${GOAL_RATIO}`, met: ratio >= GOAL_RATIO });
   if (busyRuns > 0) console.log(`NOTE: ${busyRuns} of ${settings.rounds * sides.length} runs shared the machine with other busy processes; run again on a quiet machine for figures to rely on`);
   if (!clean) {
     console.error('some runs had problems (see above): non-2xx answers, client errors or a failed durability check');

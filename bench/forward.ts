@@ -33,7 +33,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { run, type App } from '../src/app.js';
@@ -43,15 +42,13 @@ import { targetFactory } from '../src/forwarding/targets/factory.js';
 import type { Format, TargetType } from '../src/forwarding/targets/target.js';
 import { createLogger } from '../src/log.js';
 import type { NewMessage } from '../src/store/messages.js';
-import { startChild, type Child } from './lib/child.js';
+import { startPeer, type Peer } from './lib/peer.js';
 import { formatSummary, summarize, type CpuProfile } from './lib/cpu-profile.js';
-import type { PeerLine } from './lib/peer-counter.js';
 import { machineCpuSeconds, processCpuSeconds } from './lib/proc-cpu.js';
-import { ROOT } from './lib/smscd.js';
+import { reportResult } from './lib/result.js';
 
 /** events/s goals on this machine. */
 const GOALS: Record<TargetType, number> = { http: 5_000, smtp: 1_000, sqs: 5_000 };
-const READY_TIMEOUT_MS = 30_000;
 /** How long after the end the peer is watched for events delivered twice. */
 const LINGER_MS = 300;
 
@@ -178,59 +175,6 @@ function label(spec: RunSpec): string {
   return [spec.kind, `c${spec.concurrency}`, spec.connections !== undefined ? `m${spec.connections}` : '', spec.fifo ? 'fifo' : ''].filter(Boolean).join('-');
 }
 
-// ── peers ─────────────────────────────────────────────────────────────────────────────
-
-/** A running peer: its ready line and the latest count it reported. */
-interface Peer {
-  child: Child;
-  ready: Extract<PeerLine, { ready: true }>;
-  readonly count: number;
-  /** Resolves once the count reaches `n` (at the moment its line was read). */
-  reach(n: number): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startPeer(kind: TargetType, milestones: number[]): Promise<Peer> {
-  const child = startChild(`peer-${kind}`, process.execPath, [join(ROOT, `dist/bench/peer-${kind}.js`), '--milestones', milestones.join(',')], { cwd: ROOT });
-  let count = 0;
-  const waiters: Array<{ n: number; resolve: (at: number) => void }> = [];
-  createInterface({ input: child.process.stdout! }).on('line', (line) => {
-    let reported: unknown;
-    try {
-      reported = (JSON.parse(line) as { count?: unknown } | null)?.count;
-    } catch {
-      return;
-    }
-    if (typeof reported !== 'number') return;
-    const now = performance.now();
-    count = reported;
-    for (const w of [...waiters]) {
-      if (count >= w.n) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(now);
-      }
-    }
-  });
-  try {
-    const line = await child.waitForLine((l) => l.includes('"ready":true'), READY_TIMEOUT_MS);
-    const ready = JSON.parse(line) as Extract<PeerLine, { ready: true }>;
-    return {
-      child,
-      ready,
-      get count() {
-        return count;
-      },
-      reach(n) {
-        if (count >= n) return Promise.resolve(performance.now());
-        return new Promise((resolve) => waiters.push({ n, resolve }));
-      },
-      stop: () => child.stop(),
-    };
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
-}
 
 // ── smscd in this process ─────────────────────────────────────────────────────────────
 
@@ -579,6 +523,7 @@ async function main(): Promise<number> {
     const r = sorted[Math.floor((sorted.length - 1) / 2)]!;
     const perSec = (r.events * 1000) / r.doneMs;
     const goal = GOALS[r.spec.kind];
+    reportResult({ bench: `forward ${r.spec.kind}`, figure: `events/s, ${describe(r.spec)}${r.spec.isDefault ? ' (default)' : ''}`, value: Math.round(perSec), unit: 'events/s', goal: `>= ${goal}`, met: perSec >= goal && !rounds.some((x) => !x.complete) });
     return [
       r.spec.kind,
       `${describe(r.spec)}${r.spec.isDefault ? ' (default)' : ''}`,

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.js';
+import { reportResult } from './lib/result.js';
 import { runLoad, type LoadResult } from './lib/smpp-load.js';
 
 const GOAL_RATIO = 0.7;
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
   console.log(`ratio smscd/bare: ${ratio.toFixed(2)}`);
   console.log(`ratio smscd+dlv/bare: ${(median(rates.get('smscd+dlv')!) / median(rates.get('bare')!)).toFixed(2)} (delivering meanwhile; not the goal's figure)`);
   console.log(`goal: ratio >= ${GOAL_RATIO.toFixed(2)} → ${ratio >= GOAL_RATIO ? 'met' : 'not met'}`);
+  reportResult({ bench: 'ingest', figure: `smscd/bare submit_sm/s (${rate(median(rates.get('smscd')!))} vs ${rate(median(rates.get('bare')!))})`, value: ratio, unit: 'ratio', goal: `>= ${GOAL_RATIO}`, met: ratio >= GOAL_RATIO });
   if (rejected) {
     console.error('some submit_sm were rejected (see REJECTED above): rates count accepted messages only');
     process.exitCode = 1;

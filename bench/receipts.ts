@@ -24,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.js';
 import { ReceiptTracker, type ReceiptCounts, type WaitResult } from './lib/receipt-tracker.js';
+import { reportResult } from './lib/result.js';
 import { sampleRss } from './lib/rss.js';
 import { bind, closeSession, openSession, runLoad, type LoadResult } from './lib/smpp-load.js';
 import { ROOT, startSmscd, type SmscdProcess } from './lib/smscd.js';
@@ -257,6 +258,7 @@ async function throughput(settings: Settings): Promise<boolean> {
   const ratio = bareRate > 0 ? smscdRate / bareRate : 0;
   console.log(`ratio smscd/bare: ${ratio.toFixed(3)}`);
   console.log(`goal: ratio >= ${GOAL_RATIO.toFixed(2)} → ${ratio >= GOAL_RATIO ? 'met' : 'not met'}`);
+  reportResult({ bench: 'receipts', figure: `smscd/bare submit-to-receipt/s (${Math.round(smscdRate)} vs ${Math.round(bareRate)})`, value: ratio, unit: 'ratio', goal: `>= ${GOAL_RATIO}`, met: ratio >= GOAL_RATIO });
   return clean;
 }
 
@@ -361,6 +363,7 @@ async function backlog(settings: Settings): Promise<boolean> {
     await server.stop();
     console.log(`  smscd RSS: at start ${megabytes(baseline)}, peak ${megabytes(peak)} (${rss.samples} samples every 100 ms)`);
     console.log(`goal: peak RSS <= ${megabytes(GOAL_RSS_BYTES)} → ${peak > 0 && peak <= GOAL_RSS_BYTES ? 'met' : 'not met'}`);
+    reportResult({ bench: 'receipts backlog', figure: 'peak RSS, 100k owed receipts pushed', value: Math.round(peak / 1e6), unit: 'MB', goal: `<= ${GOAL_RSS_BYTES / 1e6}`, met: peak > 0 && peak <= GOAL_RSS_BYTES });
   }
   return clean;
 }

@@ -4,8 +4,9 @@
  * down in order.
  */
 import type { Config } from './config/schema.js';
-import { StatusRecorder } from './delivery/record-status.js';
+import { StatusRecorder, type RecordedStatus } from './delivery/record-status.js';
 import { DeliveryScheduler } from './delivery/scheduler.js';
+import { checkRelayRoutes, RelayWorker } from './delivery/relay/relay-worker.js';
 import { Simulator } from './delivery/simulator.js';
 import { ForwardingPolicy } from './forwarding/policy.js';
 import { targetFactory } from './forwarding/targets/factory.js';
@@ -31,6 +32,7 @@ export interface App {
   readonly store: Store;
   readonly smpp: SmppServer;
   readonly scheduler: DeliveryScheduler;
+  readonly relay: RelayWorker;
   readonly forwarding: { policy: ForwardingPolicy; worker: ForwardingWorker };
   readonly log: Logger;
   /** Ports actually listened on (differ from the config when it said 0). */
@@ -52,6 +54,7 @@ export interface RunOptions {
 /** Starts smscd with `config`. */
 export async function run(config: Config, options: RunOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.log.level);
+  checkRelayRoutes(config.relay);
   const store = Store.open({ path: config.store.path, synchronous: config.store.synchronous });
   const abandoned = store.sessions.closeAbandoned();
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
@@ -64,16 +67,14 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const worker = new ForwardingWorker(store, config.forwarding, targetFactory(config.forwarding), notificationPrefix(store), log.child({ component: 'forwarding' }), metrics);
   // Late-bound: the scheduler tells the SMPP server's receipt pusher what it recorded.
   let onRecorded: (accountIds: Iterable<number>) => void = () => {};
-  const scheduler = new DeliveryScheduler(
-    store,
-    recorder,
-    (recorded) => {
-      onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId)));
-      if (recorded.some((r) => r.forwards > 0)) worker.poke();
-    },
-    log.child({ component: 'delivery' }),
-  );
-  const intake = createIntake(store, scheduler, config.store.commitMaxRows, log);
+  // After a delivery commit (simulator or relay): push owed receipts, wake forwarding.
+  const afterRecording = (recorded: RecordedStatus[]): void => {
+    onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId)));
+    if (recorded.some((r) => r.forwards > 0)) worker.poke();
+  };
+  const scheduler = new DeliveryScheduler(store, recorder, afterRecording, log.child({ component: 'delivery' }));
+  const relay = new RelayWorker(store, recorder, config.relay, afterRecording, log.child({ component: 'relay' }), metrics);
+  const intake = createIntake(store, scheduler, relay, config.store.commitMaxRows, log);
   const smpp = new SmppServer({ config, store, intake, simulator, recorder, metrics, log: log.child({ component: 'smpp' }) });
   const auth = new ApiAuth(store);
   const whatsapp = new WhatsAppLifecycle(config.whatsapp, config.simulator.seed);
@@ -134,6 +135,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const httpPort = (api.server.address() as import('node:net').AddressInfo).port;
   const smtpPort = await email.listen(config.email.port, config.email.host);
   scheduler.start();
+  relay.start();
   worker.start();
 
   const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => {
@@ -152,6 +154,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     store,
     smpp,
     scheduler,
+    relay,
     forwarding: { policy: forwarding, worker },
     log,
     ports: { smpp: smppPort, http: httpPort, smtp: smtpPort },
@@ -165,6 +168,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         await api.close();
         await smpp.close();
         scheduler.stop();
+        await relay.stop();
         await worker.stop();
         store.close();
         log.info('stopped');
@@ -180,22 +184,32 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
  * Stores accepted messages with their delivery plans in group commits (one transaction per turn
  * of the event loop) and wakes the scheduler for the earliest plan once they are committed.
  */
-function createIntake(store: Store, scheduler: DeliveryScheduler, maxRows: number, log: Logger): GroupCommitter<Submission, string> {
+function createIntake(store: Store, scheduler: DeliveryScheduler, relay: RelayWorker, maxRows: number, log: Logger): GroupCommitter<Submission, string> {
   return new GroupCommitter<Submission, string>(
     (submissions) => {
+      let relayed = 0;
       const ids = store.transaction(() =>
         submissions.map(({ message, plan }) => {
           const id = store.messages.insert(message);
-          store.simulated.insert(id, plan);
+          // A message routed upstream waits in relay_messages instead of the simulator's timers.
+          const upstream = relay.route(message);
+          if (upstream !== null) {
+            relay.enqueue(id, upstream, message);
+            relayed++;
+          } else {
+            store.simulated.insert(id, plan);
+          }
           return id;
         }),
       );
       // After the commit; the scheduler runs on a later turn, after the responses are written.
-      scheduler.wake(Math.min(...submissions.map((s) => s.plan.dueAt)));
+      if (relayed < submissions.length) scheduler.wake(Math.min(...submissions.map((s) => s.plan.dueAt)));
+      if (relayed > 0) relay.poke();
       return ids;
     },
     maxRows,
     (err) => log.error({ err }, 'submit callback failed'),
+    store.turn,
   );
 }
 

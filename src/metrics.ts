@@ -23,6 +23,8 @@ export class Metrics {
   readonly forwards: Counter<'target' | 'result'>;
   readonly submitLatency: Histogram<'channel'>;
   readonly forwardLatency: Histogram<'target'>;
+  readonly relaySubmits: Counter<'upstream' | 'result'>;
+  readonly relayReceipts: Counter<'upstream' | 'result'>;
   private sources: GaugeSources | null = null;
 
   constructor() {
@@ -42,6 +44,13 @@ export class Metrics {
       help: 'Duration of one forwarding attempt',
       labelNames: ['target'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers,
+    });
+    this.relaySubmits = new Counter({ name: 'smscd_relay_submits_total', help: 'Relay submit_sm answers by upstream and outcome (ok, throttled, temporary, permanent, lost, invalid)', labelNames: ['upstream', 'result'], registers });
+    this.relayReceipts = new Counter({
+      name: 'smscd_relay_receipts_total',
+      help: 'Upstream receipts by upstream and outcome (matched, held, matched-late, unmatched, not-a-receipt)',
+      labelNames: ['upstream', 'result'],
       registers,
     });
     const self = this;

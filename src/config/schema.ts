@@ -257,6 +257,146 @@ function seed(): Leaf<number | null> {
   };
 }
 
+/** How an upstream writes its message ids (see src/delivery/relay/message-id.ts). */
+export const MESSAGE_ID_FORMATS = ['as-is', 'hex', 'decimal'] as const;
+/** One of MESSAGE_ID_FORMATS. */
+export type MessageIdFormat = (typeof MESSAGE_ID_FORMATS)[number];
+
+/** An upstream SMSC the relay binds to as an ESME (SPEC §4 relay, §10 `relay.upstreams`). */
+export interface UpstreamConfig {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly systemId: string;
+  readonly password: string;
+  /** @defaultValue "" */
+  readonly systemType: string;
+  /** transceiver: `binds` transceivers; transmitter: `binds` transmitters plus `binds` receivers. @defaultValue "transceiver" */
+  readonly bindType: 'transceiver' | 'transmitter';
+  /** @defaultValue 1 */
+  readonly binds: number;
+  /** submit_sm per bind waiting for their response. @defaultValue 10 */
+  readonly window: number;
+  /** Messages per second over all binds, 0 = unlimited. @defaultValue 0 */
+  readonly rate: number;
+  /** @defaultValue false */
+  readonly tls: boolean;
+  /** Check the upstream's TLS certificate. @defaultValue true */
+  readonly tlsRejectUnauthorized: boolean;
+  /** s between enquire_link on an idle bind. @defaultValue 30 */
+  readonly enquireLinkSec: number;
+  /** s to wait for a response (bind, submit, enquire_link) before the bind is dropped. @defaultValue 10 */
+  readonly responseTimeoutSec: number;
+  /** ms before the first reconnect; doubles up to reconnectMaxMs. @defaultValue 1000 */
+  readonly reconnectMinMs: number;
+  /** @defaultValue 30000 */
+  readonly reconnectMaxMs: number;
+  /** ids in submit_sm_resp. @defaultValue "as-is" */
+  readonly messageIdFormat: MessageIdFormat;
+  /** ids after `id:` in receipt text. @defaultValue messageIdFormat */
+  readonly receiptIdFormat: MessageIdFormat;
+  /** ids in the receipted_message_id TLV. @defaultValue messageIdFormat */
+  readonly receiptedIdFormat: MessageIdFormat;
+  /** Attempts on temporary errors before the message ends UNDELIV. @defaultValue 10 */
+  readonly maxAttempts: number;
+  /** ms before the first retry after a temporary error; doubles up to retryMaxMs. @defaultValue 1000 */
+  readonly retryMinMs: number;
+  /** @defaultValue 60000 */
+  readonly retryMaxMs: number;
+  /** ms the relay holds back after ESME_RTHROTTLED / ESME_RMSGQFUL. @defaultValue 1000 */
+  readonly throttleDelayMs: number;
+  /** command_status names retried with backoff; any other error ends the message REJECTD. @defaultValue ["ESME_RSYSERR", "ESME_RX_T_APPN"] */
+  readonly temporaryErrors: readonly string[];
+}
+
+function upstreams(): Leaf<readonly UpstreamConfig[]> {
+  const KEYS = ['name', 'host', 'port', 'systemId', 'password', 'systemType', 'bindType', 'binds', 'window', 'rate', 'tls', 'tlsRejectUnauthorized', 'enquireLinkSec', 'responseTimeoutSec', 'reconnectMinMs', 'reconnectMaxMs', 'messageIdFormat', 'receiptIdFormat', 'receiptedIdFormat', 'maxAttempts', 'retryMinMs', 'retryMaxMs', 'throttleDelayMs', 'temporaryErrors'];
+  const idFormat = oneOf(...MESSAGE_ID_FORMATS);
+  return (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, `must be an array of upstreams, got ${JSON.stringify(value)}`);
+    const names = new Set<string>();
+    return Object.freeze(
+      value.map((u, i) => {
+        const at = `${key}[${i}]`;
+        if (!isObject(u)) throw new ConfigError(at, 'must be an object { "name", "host", "port", "systemId", "password", … }');
+        for (const k of Object.keys(u)) if (!KEYS.includes(k)) throw new ConfigError(`${at}.${k}`, 'unknown setting');
+        const get = <T>(k: string, leaf: Leaf<T>, fallback?: T): T => (u[k] === undefined && fallback !== undefined ? fallback : leaf(u[k], `${at}.${k}`));
+        const name = get('name', str());
+        if (names.has(name)) throw new ConfigError(`${at}.name`, `upstream ${JSON.stringify(name)} is defined twice`);
+        names.add(name);
+        const messageIdFormat = get('messageIdFormat', idFormat, 'as-is');
+        const temporary = get<readonly string[]>('temporaryErrors', (v, k) => {
+          if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && /^ESME_R[A-Z_]+$|^0x[0-9a-f]{1,8}$/i.test(x))) {
+            throw new ConfigError(k, `must be an array of command_status names (ESME_R…) or hex values, got ${JSON.stringify(v)}`);
+          }
+          return Object.freeze([...v] as string[]);
+        }, Object.freeze(['ESME_RSYSERR', 'ESME_RX_T_APPN']));
+        const out: UpstreamConfig = {
+          name,
+          host: get('host', str()),
+          port: get('port', int(1, 65535)),
+          systemId: get('systemId', str()),
+          password: get('password', str(false)),
+          systemType: get('systemType', str(false), ''),
+          bindType: get('bindType', oneOf('transceiver', 'transmitter'), 'transceiver'),
+          binds: get('binds', int(1, 64), 1),
+          window: get('window', int(1, 10_000), 10),
+          rate: get('rate', int(0, 1_000_000), 0),
+          tls: get('tls', bool(), false),
+          tlsRejectUnauthorized: get('tlsRejectUnauthorized', bool(), true),
+          enquireLinkSec: get('enquireLinkSec', int(1, 3600), 30),
+          responseTimeoutSec: get('responseTimeoutSec', int(1, 3600), 10),
+          reconnectMinMs: get('reconnectMinMs', int(10, 3_600_000), 1000),
+          reconnectMaxMs: get('reconnectMaxMs', int(10, 3_600_000), 30_000),
+          messageIdFormat,
+          receiptIdFormat: get('receiptIdFormat', idFormat, messageIdFormat),
+          receiptedIdFormat: get('receiptedIdFormat', idFormat, messageIdFormat),
+          maxAttempts: get('maxAttempts', int(1, 1000), 10),
+          retryMinMs: get('retryMinMs', int(10, 86_400_000), 1000),
+          retryMaxMs: get('retryMaxMs', int(10, 86_400_000), 60_000),
+          throttleDelayMs: get('throttleDelayMs', int(1, 3_600_000), 1000),
+          temporaryErrors: temporary,
+        };
+        if (out.reconnectMinMs > out.reconnectMaxMs) throw new ConfigError(`${at}.reconnectMinMs`, 'must not be above reconnectMaxMs');
+        if (out.retryMinMs > out.retryMaxMs) throw new ConfigError(`${at}.retryMinMs`, 'must not be above retryMaxMs');
+        return Object.freeze(out);
+      }),
+    );
+  };
+}
+
+/** A relay route (SPEC §10 `relay.routes`): messages of `account` and/or to `prefix…` go to `upstream`. */
+export interface RelayRoute {
+  /** systemId of the account; absent = any account. */
+  readonly account?: string;
+  /** Destination prefix (digits, without "+"); absent = any destination. */
+  readonly prefix?: string;
+  /** Upstream name, or "simulator" to keep matching messages in the simulator. */
+  readonly upstream: string;
+}
+
+function relayRoutes(): Leaf<readonly RelayRoute[]> {
+  return (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, `must be an array of { "account"?, "prefix"?, "upstream" }, got ${JSON.stringify(value)}`);
+    return Object.freeze(
+      value.map((r, i) => {
+        const at = `${key}[${i}]`;
+        if (!isObject(r)) throw new ConfigError(at, 'must be an object { "account"?, "prefix"?, "upstream" }');
+        for (const k of Object.keys(r)) if (!['account', 'prefix', 'upstream'].includes(k)) throw new ConfigError(`${at}.${k}`, 'unknown setting');
+        if (r.prefix !== undefined && (typeof r.prefix !== 'string' || !/^\+?[0-9]{1,20}$/.test(r.prefix))) {
+          throw new ConfigError(`${at}.prefix`, `must be a destination prefix (digits), got ${JSON.stringify(r.prefix)}`);
+        }
+        const route: RelayRoute = {
+          upstream: str()(r.upstream, `${at}.upstream`),
+          ...(r.account !== undefined ? { account: str()(r.account, `${at}.account`) } : {}),
+          ...(r.prefix !== undefined ? { prefix: (r.prefix as string).replace(/^\+/, '') } : {}),
+        };
+        return Object.freeze(route);
+      }),
+    );
+  };
+}
+
 /** Every setting, by section. Adding a setting: add it here and in config/default.json. */
 export const schema = {
   store: {
@@ -360,6 +500,16 @@ export const schema = {
     leaseSec: int(5, 86_400),
     smtp: smtpRelay(),
     sqs: sqsSettings(),
+  },
+  relay: {
+    /** Upstream SMSCs; none = relay off. */
+    upstreams: upstreams(),
+    /** First match wins; no match → simulator. Each `upstream` must name one of relay.upstreams (or be "simulator"). */
+    routes: relayRoutes(),
+    /** s a receipt whose upstream id is not (yet) known is held, waiting for its submit_sm_resp, before it is counted unmatched. */
+    receiptWaitSec: int(1, 86_400),
+    /** Hours a relayed message without a validity period may wait for its upstream before it ends EXPIRED. */
+    maxQueueHours: int(1, 24 * 365),
   },
   cli: {
     /** ms between checks for changes made by the CLI (accounts, settings) while serving. */

@@ -70,6 +70,7 @@ export class ForwardingWorker {
       (items) => store.transaction(() => items.map((s) => this.onSettled(s))),
       2000,
       (err) => log.error({ err }, 'forwarding outcome callback failed'),
+      store.turn,
     );
   }
 

@@ -83,6 +83,7 @@ export class ReceiptPusher {
         }),
       5000,
       (err) => log.error({ err }, 'receipt outcome callback failed'),
+      store.turn,
     );
   }
 

@@ -2,13 +2,65 @@
  * Group commit: writes that arrive within one turn of the event loop go into one transaction,
  * and each caller is told its result only after that transaction has committed. With
  * `synchronous=FULL` one fsync then covers hundreds of rows (DESIGN.md "Choices already made").
+ *
+ * Several committers (submits, SMPP receipt answers, forwarding outcomes) can share a CommitTurn:
+ * then everything all of them queued in one turn commits in ONE transaction — one fsync per turn
+ * instead of one per committer. Each committer's own transaction becomes a savepoint inside it,
+ * so a committer whose write throws fails alone and the others still commit.
  */
 
 /** Called once a queued write has committed (or failed with the whole group). */
 export type Done<R> = (err: Error | null, result?: R) => void;
 
+/** A committer as a CommitTurn drives it. */
+interface TurnMember {
+  /** Writes everything queued (inside the turn's transaction); returns what settles it after the commit. */
+  writeQueued(): (commitError: Error | null) => void;
+  /** Fails everything queued: the turn's transaction could not even begin. */
+  failQueued(err: Error): void;
+}
+
+/** One transaction per event-loop turn, shared by the committers that joined it. */
+export class CommitTurn {
+  private readonly members = new Set<TurnMember>();
+  private scheduled = false;
+
+  /**
+   * @param transaction runs its function in one write transaction and commits (Store.transaction).
+   */
+  constructor(private readonly transaction: (fn: () => void) => void) {}
+
+  /** Makes sure `member` is flushed in this turn's transaction. */
+  schedule(member: TurnMember): void {
+    this.members.add(member);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn: everything read from every
+    // socket in this turn joins the same transaction.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const members = [...this.members];
+    this.members.clear();
+    const settles: Array<(commitError: Error | null) => void> = [];
+    let commitError: Error | null = null;
+    try {
+      this.transaction(() => {
+        for (const m of members) settles.push(m.writeQueued());
+      });
+    } catch (err) {
+      commitError = err instanceof Error ? err : new Error(String(err));
+    }
+    for (const settle of settles) settle(commitError);
+    // Members the transaction never reached (BEGIN failed, e.g. the database is locked).
+    for (const m of members.slice(settles.length)) m.failQueued(commitError ?? new Error('the transaction did not run'));
+  }
+}
+
 /** Batches writes into one transaction per event-loop turn. */
-export class GroupCommitter<T, R> {
+export class GroupCommitter<T, R> implements TurnMember {
   private items: T[] = [];
   private callbacks: Array<Done<R>> = [];
   private scheduled = false;
@@ -17,23 +69,25 @@ export class GroupCommitter<T, R> {
   /**
    * @param writeAll writes every item inside one transaction and returns one result per item;
    *   it must throw (and roll back) rather than commit part of the group.
-   * @param maxRows most items per transaction; more wait for the next one.
+   * @param maxRows most items per transaction (without a turn); more wait for the next one.
+   * @param turn the shared turn to commit in; without one the committer flushes on its own.
    */
   constructor(
     private readonly writeAll: (items: T[]) => R[],
     private readonly maxRows: number,
     /** Told about a callback that threw; the other callbacks of the group still run. */
     private readonly onCallbackError: (err: unknown) => void = (err) => console.error(err),
+    private readonly turn: CommitTurn | null = null,
   ) {}
 
   /** Queues one write; `done` runs after the commit. */
   add(item: T, done: Done<R>): void {
     this.items.push(item);
     this.callbacks.push(done);
-    if (!this.scheduled) {
+    if (this.turn) {
+      this.turn.schedule(this);
+    } else if (!this.scheduled) {
       this.scheduled = true;
-      // setImmediate runs after the I/O callbacks of this turn: everything read from every
-      // socket in this turn joins the same transaction.
       setImmediate(() => this.flush());
     }
   }
@@ -49,6 +103,34 @@ export class GroupCommitter<T, R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** @internal Driven by the CommitTurn. */
+  writeQueued(): (commitError: Error | null) => void {
+    const groups: Array<{ callbacks: Array<Done<R>>; results: R[] | null; failure: Error | null }> = [];
+    while (this.items.length > 0) {
+      const items = this.items.splice(0, this.maxRows);
+      const callbacks = this.callbacks.splice(0, items.length);
+      const group = { callbacks, results: null as R[] | null, failure: null as Error | null };
+      try {
+        group.results = this.writeAll(items);
+      } catch (err) {
+        group.failure = err as Error;
+      }
+      groups.push(group);
+    }
+    return (commitError) => {
+      for (const g of groups) this.settle(g.callbacks, commitError ?? g.failure, commitError ? null : g.results);
+      this.wakeIdle();
+    };
+  }
+
+  /** @internal Driven by the CommitTurn. */
+  failQueued(err: Error): void {
+    const callbacks = this.callbacks.splice(0);
+    this.items = [];
+    this.settle(callbacks, err, null);
+    this.wakeIdle();
+  }
+
   private flush(): void {
     this.scheduled = false;
     while (this.items.length > 0) {
@@ -61,14 +143,23 @@ export class GroupCommitter<T, R> {
       } catch (err) {
         failure = err as Error;
       }
-      for (let i = 0; i < callbacks.length; i++) {
-        try {
-          callbacks[i]!(failure, results?.[i]);
-        } catch (err) {
-          this.onCallbackError(err);
-        }
+      this.settle(callbacks, failure, results);
+    }
+    this.wakeIdle();
+  }
+
+  private settle(callbacks: Array<Done<R>>, failure: Error | null, results: R[] | null): void {
+    for (let i = 0; i < callbacks.length; i++) {
+      try {
+        callbacks[i]!(failure, results?.[i]);
+      } catch (err) {
+        this.onCallbackError(err);
       }
     }
+  }
+
+  private wakeIdle(): void {
+    if (this.items.length > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

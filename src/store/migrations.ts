@@ -241,4 +241,44 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'relay: messages routed to an upstream SMSC, upstream id mapping, held receipts',
+    up(db) {
+      db.exec(`
+        -- One row per message routed to an upstream, written with the message (one transaction).
+        CREATE TABLE relay_messages (
+          message_id      INTEGER PRIMARY KEY,
+          upstream        TEXT NOT NULL,           -- relay.upstreams[].name
+          state           TEXT NOT NULL,           -- queued (also while its submit_sm is out) | submitted | done
+          attempts        INTEGER NOT NULL DEFAULT 0, -- submits answered with a temporary error
+          next_attempt_at INTEGER NOT NULL,        -- ms since epoch
+          expires_at      INTEGER NOT NULL,        -- ms: queued until then, then EXPIRED
+          upstream_id     TEXT,                    -- normalised (the mapping key)
+          upstream_raw_id TEXT,                    -- as the upstream wrote it in submit_sm_resp
+          last_error      TEXT,
+          created_at      INTEGER NOT NULL,
+          submitted_at    INTEGER,
+          done_at         INTEGER
+        );
+        CREATE INDEX relay_messages_due ON relay_messages (upstream, next_attempt_at, message_id) WHERE state = 'queued';
+        CREATE INDEX relay_messages_expiry ON relay_messages (expires_at) WHERE state = 'queued';
+        CREATE INDEX relay_messages_by_upstream_id ON relay_messages (upstream, upstream_id) WHERE upstream_id IS NOT NULL;
+
+        -- Receipts whose upstream id is not known yet (they overtook their submit_sm_resp).
+        CREATE TABLE relay_held_receipts (
+          id          INTEGER PRIMARY KEY,
+          upstream    TEXT NOT NULL,
+          upstream_id TEXT NOT NULL,               -- normalised
+          raw_id      TEXT NOT NULL,
+          status      TEXT NOT NULL,
+          error_code  INTEGER NOT NULL,
+          received_at INTEGER NOT NULL,
+          hold_until  INTEGER NOT NULL
+        );
+        CREATE INDEX relay_held_by_id ON relay_held_receipts (upstream, upstream_id);
+        CREATE INDEX relay_held_until ON relay_held_receipts (hold_until);
+      `);
+    },
+  },
 ];

@@ -79,6 +79,8 @@ export class OutboxRepository {
   private readonly failedStmt: Statement<[number, string, string, number]>;
   private readonly attemptStmt: Statement<unknown[]>;
   private readonly releaseStmt: Statement<[number]>;
+  /** Prepared on first use: the worker asks after every round. */
+  private nextDueStmt: Statement<[]> | undefined;
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare('INSERT INTO outbox (event_id, message_id, target_id, format, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -201,6 +203,7 @@ export class OutboxRepository {
 
   /** The earliest next attempt of a pending row, or null. */
   nextDue(): number | null {
-    return (this.db.prepare(`SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`).get() as { t: number | null }).t;
+    this.nextDueStmt ??= this.db.prepare(`SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`);
+    return (this.nextDueStmt.get() as { t: number | null }).t;
   }
 }

@@ -1,10 +1,12 @@
 /** The store: one SQLite connection and one repository per table. */
 import type Database from 'better-sqlite3';
 import { AccountRepository } from './accounts.js';
+import { CommitTurn } from './group-commit.js';
 import { MessageRepository } from './messages.js';
 import { openDatabase, type OpenOptions } from './open.js';
 import { SessionRepository } from './sessions.js';
 import { OutboxRepository } from './outbox.js';
+import { RelayRepository } from './relay-messages.js';
 import { RuleRepository } from './rules.js';
 import { SettingsRepository } from './settings.js';
 import { TargetRepository } from './targets.js';
@@ -24,8 +26,12 @@ export class Store {
   readonly targets: TargetRepository;
   readonly rules: RuleRepository;
   readonly outbox: OutboxRepository;
+  readonly relay: RelayRepository;
+  /** The shared per-turn transaction of this connection's group committers. */
+  readonly turn: CommitTurn;
 
   private constructor(readonly db: Database.Database) {
+    this.turn = new CommitTurn((fn) => this.transaction(fn));
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
     this.sessions = new SessionRepository(db);
@@ -36,6 +42,7 @@ export class Store {
     this.targets = new TargetRepository(db);
     this.rules = new RuleRepository(db);
     this.outbox = new OutboxRepository(db);
+    this.relay = new RelayRepository(db);
   }
 
   /** Opens and migrates the database. */

@@ -1,0 +1,72 @@
+// The latency benchmark (`npm run bench:latency`): submit_sm_resp latency percentiles at a fixed
+// submit rate (default 5,000/s over 2 transceiver binds, window 100, registered_delivery 1, so
+// deliveries and receipts flow meanwhile), measured with `smscd loadtest`'s own runner against
+// smscd with its default configuration (synchronous=FULL, simulator delays 1–5 s) and, for
+// reference, the bare smpp-package receipt server. Goal: smscd's p99 <= 10 ms.
+//
+//   node dist/bench/latency.js [--rate 5000] [--duration 20] [--binds 2] [--window 100]
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runLoadtest } from '../src/loadtest/run-loadtest.js';
+import type { LoadtestReport } from '../src/loadtest/loadtest-report.js';
+import { startChild } from './lib/child.js';
+import { reportResult } from './lib/result.js';
+import { ROOT, startSmscd } from './lib/smscd.js';
+
+const GOAL_P99_MS = 10;
+const SYSTEM_ID = 'bench';
+const PASSWORD = 'bench1';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '5000' },
+    duration: { type: 'string', default: '20' },
+    binds: { type: 'string', default: '2' },
+    window: { type: 'string', default: '100' },
+  },
+});
+const settings = { rate: Number(values.rate), duration: Number(values.duration), binds: Number(values.binds), window: Number(values.window) };
+
+async function measure(port: number): Promise<LoadtestReport> {
+  const common = { port, systemId: SYSTEM_ID, password: PASSWORD, binds: settings.binds, window: settings.window, registeredDelivery: 1, receiptTimeoutSec: 30 };
+  // A short warm-up at the same rate, so V8 has optimised both sides before the clock runs.
+  await runLoadtest({ ...common, rate: settings.rate, durationSec: 2 });
+  return runLoadtest({ ...common, rate: settings.rate, durationSec: settings.duration });
+}
+
+function line(name: string, r: LoadtestReport): string {
+  const s = r.latencyMs.submitResponse;
+  const fmt = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+  return `${name.padEnd(6)} accepted ${String(r.accepted).padStart(7)} at ${Math.round(r.submitRate).toLocaleString('en-US').padStart(6)}/s   submit_sm_resp ms: p50 ${fmt(s.p50)}  p90 ${fmt(s.p90)}  p99 ${fmt(s.p99)}  max ${fmt(s.max)}`;
+}
+
+async function main(): Promise<void> {
+  console.log(`submit_sm_resp latency at ${settings.rate}/s for ${settings.duration} s over ${settings.binds} transceiver binds (window ${settings.window}), registered_delivery 1`);
+  const bare = startChild('bare-receipt-server', process.execPath, [join(ROOT, 'dist/bench/bare-receipt-server.js')], { cwd: ROOT });
+  let bareReport: LoadtestReport;
+  try {
+    const ready = await bare.waitForLine((l) => l.includes('"port"'), 30_000);
+    bareReport = await measure((JSON.parse(ready) as { port: number }).port);
+  } finally {
+    await bare.stop();
+  }
+  console.log(line('bare', bareReport));
+  const smscd = await startSmscd({ systemId: SYSTEM_ID, password: PASSWORD });
+  let report: LoadtestReport;
+  try {
+    report = await measure(smscd.port);
+  } finally {
+    await smscd.stop();
+  }
+  console.log(line('smscd', report));
+  const p99 = report.latencyMs.submitResponse.p99 ?? Infinity;
+  const refused = Object.values(report.refused).reduce((a, b) => a + b, 0);
+  const met = p99 <= GOAL_P99_MS && refused === 0;
+  console.log(`goal: p99 <= ${GOAL_P99_MS} ms at ${settings.rate}/s → ${met ? 'met' : 'not met'}${refused ? ` (${refused} refused)` : ''}`);
+  reportResult({ bench: 'latency', figure: `p99 submit_sm_resp at ${settings.rate}/s (bare ${bareReport.latencyMs.submitResponse.p99} ms)`, value: p99, unit: 'ms', goal: `<= ${GOAL_P99_MS}`, met });
+}
+
+main().catch((err: unknown) => {
+  console.error(`latency benchmark failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
