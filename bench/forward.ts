@@ -18,7 +18,7 @@
 //
 // Options: --count N (20000) --warmup N (2000) --targets http,smtp,sqs
 //          --concurrency 16,64 (forwarding.concurrency, each value a run; the first is the default)
-//          --smtp-connections 5,16 (forwarding.smtp.maxConnections, crossed with --concurrency)
+//          --smtp-connections 16,5 (forwarding.smtp.maxConnections, crossed with --concurrency; the first is the default)
 //          --rounds N (1: each setting measured N times, fresh each time; the table shows the median)
 //          --format json|xml (json) --signed (http: Standard Webhooks signatures)
 //          --fifo (sqs: also runs against a FIFO queue) --synchronous FULL|NORMAL|OFF (FULL)
@@ -108,7 +108,7 @@ function parseSettings(argv: string[]): Settings {
       warmup: { type: 'string', default: '2000' },
       targets: { type: 'string', default: 'http,smtp,sqs' },
       concurrency: { type: 'string', default: '16,64' },
-      'smtp-connections': { type: 'string', default: '5,16' },
+      'smtp-connections': { type: 'string', default: '16,5' },
       rounds: { type: 'string', default: '1' },
       format: { type: 'string', default: 'json' },
       signed: { type: 'boolean', default: false },

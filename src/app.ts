@@ -16,6 +16,8 @@ import { buildApi } from './api/server.js';
 import { EmailServer } from './email/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { BruteForceLimiter } from './security/brute-force-limiter.js';
+import { LoginGuard } from './security/login-guard.js';
 import { WhatsAppLifecycle } from './whatsapp/lifecycle.js';
 import type { FastifyInstance } from 'fastify';
 import type { Submission } from './smpp/context.js';
@@ -35,8 +37,8 @@ export interface App {
   readonly relay: RelayWorker;
   readonly forwarding: { policy: ForwardingPolicy; worker: ForwardingWorker };
   readonly log: Logger;
-  /** Ports actually listened on (differ from the config when it said 0). */
-  readonly ports: { smpp: number; http: number; smtp: number };
+  /** Ports actually listened on (differ from the config when it said 0); `smppTls` is 0 when `smpp.tls` is off. */
+  readonly ports: { smpp: number; smppTls: number; http: number; smtp: number };
   readonly metrics: Metrics;
   readonly api: FastifyInstance;
   /** Credentials of the demo account when this start created it; shown once. */
@@ -75,11 +77,14 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const scheduler = new DeliveryScheduler(store, recorder, afterRecording, log.child({ component: 'delivery' }));
   const relay = new RelayWorker(store, recorder, config.relay, afterRecording, log.child({ component: 'relay' }), metrics);
   const intake = createIntake(store, scheduler, relay, config.store.commitMaxRows, log);
-  const smpp = new SmppServer({ config, store, intake, simulator, recorder, metrics, log: log.child({ component: 'smpp' }) });
-  const auth = new ApiAuth(store);
+  // One limiter for every interface: failures over the API count against SMPP binds too.
+  const limiter = new BruteForceLimiter(config.security.bruteForce);
+  const authLog = log.child({ component: 'auth' });
+  const smpp = new SmppServer({ config, store, intake, simulator, recorder, metrics, limiter, log: log.child({ component: 'smpp' }) });
+  const auth = new ApiAuth(store, new LoginGuard(limiter, 'api', metrics, authLog));
   const whatsapp = new WhatsAppLifecycle(config.whatsapp, config.simulator.seed);
   const takeTokens = (account: Account, count: number): boolean => smpp.binds.takeTokensFor(account, count);
-  const email = new EmailServer({ config: config.email, store, intake, simulator, whatsapp, metrics, takeTokens, log: log.child({ component: 'email' }) });
+  const email = new EmailServer({ config: config.email, store, intake, simulator, whatsapp, metrics, takeTokens, guard: new LoginGuard(limiter, 'email', metrics, authLog), log: log.child({ component: 'email' }) });
   const api = buildApi({
     config,
     store,
@@ -97,7 +102,12 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         db = false;
       }
       const smppUp = smpp.port > 0;
-      return { ok: db && smppUp && email.up, checks: { database: db, smpp: smppUp, smppPort: smpp.port, smtp: email.up } };
+      // With smpp.tls on, its listener is part of health; off, smppTlsPort is 0.
+      const smppTlsUp = config.smpp.tls === null || smpp.tlsPort > 0;
+      return {
+        ok: db && smppUp && smppTlsUp && email.up,
+        checks: { database: db, smpp: smppUp, smppPort: smpp.port, ...(config.smpp.tls ? { smppTls: smppTlsUp } : {}), smppTlsPort: smpp.tlsPort, smtp: email.up },
+      };
     },
     log: log.child({ component: 'api' }),
   });
@@ -157,7 +167,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     relay,
     forwarding: { policy: forwarding, worker },
     log,
-    ports: { smpp: smppPort, http: httpPort, smtp: smtpPort },
+    ports: { smpp: smppPort, smppTls: smpp.tlsPort, http: httpPort, smtp: smtpPort },
     metrics,
     api,
     demo,
@@ -176,7 +186,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
       return closing;
     },
   };
-  log.info({ smpp: smppPort, http: httpPort, smtp: smtpPort, db: config.store.path }, 'listening');
+  log.info({ smpp: smppPort, ...(config.smpp.tls ? { smppTls: smpp.tlsPort } : {}), http: httpPort, ...(config.http.tls ? { https: true } : {}), smtp: smtpPort, db: config.store.path }, 'listening');
   return app;
 }
 

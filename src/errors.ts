@@ -63,6 +63,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: number | string,
     message: string,
+    /** Response headers that belong to the refusal (e.g. `retry-after` of a 429). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -3,6 +3,7 @@
  * the components that see the events; gauges (binds, owed receipts, outbox depth) are read from
  * their source when /metrics is scraped, so they cannot drift.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where the scrape-time gauges read from. */
@@ -25,6 +26,8 @@ export class Metrics {
   readonly forwardLatency: Histogram<'target'>;
   readonly relaySubmits: Counter<'upstream' | 'result'>;
   readonly relayReceipts: Counter<'upstream' | 'result'>;
+  readonly authFailures: Counter<'interface'>;
+  readonly authLockouts: Counter<'interface'>;
   private sources: GaugeSources | null = null;
 
   constructor() {
@@ -53,6 +56,13 @@ export class Metrics {
       labelNames: ['upstream', 'result'],
       registers,
     });
+    this.authFailures = new Counter({ name: 'smscd_auth_failures_total', help: 'Failed logins (wrong system id, password or token) by interface (smpp, api, email)', labelNames: ['interface'], registers });
+    this.authLockouts = new Counter({ name: 'smscd_auth_lockouts_total', help: 'Brute-force lockouts started (an address or a systemId locked) by interface', labelNames: ['interface'], registers });
+    // Present at 0 from the start, so that a rate() over them has a series before the first failure.
+    for (const iface of ['smpp', 'api', 'email']) {
+      this.authFailures.inc({ interface: iface }, 0);
+      this.authLockouts.inc({ interface: iface }, 0);
+    }
     const self = this;
     new Gauge({
       name: 'smscd_smpp_binds',
@@ -86,8 +96,47 @@ export class Metrics {
     });
   }
 
+  /** Event-loop delay since the previous scrape (see eventLoopDelayGauge). */
+  readonly eventLoopDelay = eventLoopDelayGauge(this.registry);
+
   /** Connects the scrape-time gauges to their sources. */
   setSources(sources: GaugeSources): void {
     this.sources = sources;
   }
+}
+
+/**
+ * `smscd_event_loop_delay_seconds{stat="p50"|"p99"|"max"}`: the event-loop delay since the
+ * previous scrape, reset at each (as prom-client's own nodejs_eventloop_lag gauges are). The
+ * monitor starts at the first scrape, so an App that is never scraped runs no timer; that first
+ * scrape reports nothing.
+ */
+/** ms between the event-loop delay monitor's samples. */
+const LOOP_RESOLUTION_MS = 10;
+
+function eventLoopDelayGauge(registry: Registry): Gauge<'stat'> {
+  let monitor: IntervalHistogram | null = null;
+  return new Gauge({
+    name: 'smscd_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by stat (p50, p99, max)',
+    labelNames: ['stat'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (!monitor) {
+        monitor = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+        monitor.enable();
+        return;
+      }
+      if (monitor.count > 0) {
+        // The histogram holds the time between the sampling timer's runs (ns), so the sampling
+        // interval itself is taken off: what is left is the delay.
+        const delay = (ns: number): number => Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000);
+        this.set({ stat: 'p50' }, delay(monitor.percentile(50)));
+        this.set({ stat: 'p99' }, delay(monitor.percentile(99)));
+        this.set({ stat: 'max' }, delay(monitor.max));
+      }
+      monitor.reset();
+    },
+  });
 }

@@ -51,7 +51,7 @@ function time(name: string, value: string | undefined): number | undefined {
 /** Registers the message routes. */
 export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/messages/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const account = await deps.auth.authenticate(request.headers.authorization);
+    const account = await deps.auth.authenticate(request.headers.authorization, request.ip);
     const message = deps.store.messages.byId(request.params.id);
     if (!message || message.accountId !== account.id) throw new HttpError(404, 'not_found', `no message ${request.params.id}`);
     const initial = message.messageType === 'whatsapp' ? 'accepted' : 'submitted';
@@ -66,7 +66,7 @@ export function messageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get('/api/v1/messages', async (request: FastifyRequest<{ Querystring: ListQuery }>) => {
-    const account = await deps.auth.authenticate(request.headers.authorization);
+    const account = await deps.auth.authenticate(request.headers.authorization, request.ip);
     const q = request.query;
     if (q.channel !== undefined && !['smpp', 'api', 'email', 'console'].includes(q.channel)) throw new HttpError(400, 'invalid_query', 'channel must be smpp, api, email or console');
     if (q.type !== undefined && q.type !== 'sms' && q.type !== 'whatsapp') throw new HttpError(400, 'invalid_query', 'type must be sms or whatsapp');

@@ -57,6 +57,17 @@ interface SendRequest {
   validitySec: number | null;
 }
 
+/**
+ * A client's value as an error message shows it: strings quoted and cut, containers named. Not
+ * JSON.stringify: an array nested 30,000 deep (valid JSON under the body limit) overflows its
+ * stack, which turned a client error into a 500.
+ */
+function preview(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 /** Checks every field; the error names the field and carries its websms statusCode. */
 export function parseSendBody(body: unknown): SendRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) bad(WebsmsStatus.MISSING_PARAMETER, 'the body must be a JSON object');
@@ -67,7 +78,7 @@ export function parseSendBody(body: unknown): SendRequest {
   if (list.length > MAX_RECIPIENTS) bad(WebsmsStatus.INVALID_RECIPIENT, `recipientAddressList has more than ${MAX_RECIPIENTS} entries`);
   const recipients = list.map((r, i) => {
     const value = typeof r === 'number' && Number.isSafeInteger(r) ? String(r) : r;
-    if (typeof value !== 'string' || !/^\+?[1-9][0-9]{5,19}$/.test(value)) bad(WebsmsStatus.INVALID_RECIPIENT, `recipientAddressList[${i}] is not an MSISDN in international format: ${JSON.stringify(r)}`);
+    if (typeof value !== 'string' || !/^\+?[1-9][0-9]{5,19}$/.test(value)) bad(WebsmsStatus.INVALID_RECIPIENT, `recipientAddressList[${i}] is not an MSISDN in international format: ${preview(r)}`);
     return (value as string).replace(/^\+/, '');
   });
   if (b.messageContent === undefined) bad(WebsmsStatus.MISSING_PARAMETER, 'messageContent is required');
@@ -115,7 +126,7 @@ function answer(reply: FastifyReply, status: number, body: Record<string, unknow
 /** Registers the websms routes. */
 export function websmsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const account = await deps.auth.authenticate(request.headers.authorization);
+    const account = await deps.auth.authenticate(request.headers.authorization, request.ip);
     const send = parseSendBody(request.body);
     const encoded = smsText(send.text);
     const smsCount = encoded.parts;

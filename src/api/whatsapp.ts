@@ -25,7 +25,7 @@ const bad = (field: string, message: string): never => {
 /** Registers the WhatsApp route. */
 export function whatsappRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/whatsapp/messages', async (request: FastifyRequest, reply: FastifyReply) => {
-    const account = await deps.auth.authenticate(request.headers.authorization);
+    const account = await deps.auth.authenticate(request.headers.authorization, request.ip);
     const body = request.body as WhatsAppBody | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) bad('body', 'must be a JSON object');
     const b = body as WhatsAppBody;

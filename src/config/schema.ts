@@ -3,6 +3,7 @@
  * the dotted name of its key. `config/default.json` holds the values; this file holds the rules.
  */
 import { ConfigError } from '../errors.js';
+import type { BruteForceSettings } from '../security/brute-force-limiter.js';
 
 /** A parser for one setting: returns the typed value or throws a ConfigError naming `key`. */
 export type Leaf<T> = (value: unknown, key: string) => T;
@@ -233,6 +234,47 @@ function tlsFiles(): Leaf<TlsFiles | null> {
   };
 }
 
+/** A TLS listener of its own: PEM files and the port. */
+export interface TlsListener extends TlsFiles {
+  readonly port: number;
+}
+
+/** `null` or `{ "key", "cert", "port"? }`; without `port`, `defaultPort`. */
+function tlsListener(defaultPort: number): Leaf<TlsListener | null> {
+  return (value, key) => {
+    if (value === null) return null;
+    if (!isObject(value)) throw new ConfigError(key, 'must be null or { "key": "<PEM file>", "cert": "<PEM file>", "port": <port> }');
+    for (const k of Object.keys(value)) if (k !== 'key' && k !== 'cert' && k !== 'port') throw new ConfigError(`${key}.${k}`, 'unknown setting');
+    return Object.freeze({
+      key: str()(value.key, `${key}.key`),
+      cert: str()(value.cert, `${key}.cert`),
+      port: value.port === undefined ? defaultPort : port(value.port, `${key}.port`),
+    });
+  };
+}
+
+/** Defaults of `security.bruteForce` keys left out (the same as in config/default.json). */
+const BRUTE_FORCE_DEFAULTS: BruteForceSettings = Object.freeze({ maxFailuresPerAddress: 20, maxFailuresPerSystemId: 5, windowSec: 300, lockoutSec: 300, delayMs: 500 });
+
+function bruteForce(): Leaf<BruteForceSettings> {
+  const leaves: Record<keyof BruteForceSettings, Leaf<number>> = {
+    maxFailuresPerAddress: int(0, 1_000_000),
+    maxFailuresPerSystemId: int(0, 1_000_000),
+    windowSec: int(1, 30 * 86_400),
+    lockoutSec: int(1, 30 * 86_400),
+    delayMs: int(0, 60_000),
+  };
+  return (value, key) => {
+    if (!isObject(value)) throw new ConfigError(key, `must be an object { ${Object.keys(leaves).join(', ')} }`);
+    for (const k of Object.keys(value)) if (!(k in leaves)) throw new ConfigError(`${key}.${k}`, 'unknown setting');
+    const out = { ...BRUTE_FORCE_DEFAULTS };
+    for (const [k, leaf] of Object.entries(leaves) as Array<[keyof BruteForceSettings, Leaf<number>]>) {
+      if (value[k] !== undefined) out[k] = leaf(value[k], `${key}.${k}`);
+    }
+    return Object.freeze(out);
+  };
+}
+
 /** Retry delays in seconds after each failed attempt. */
 function retrySchedule(): Leaf<readonly number[]> {
   return (value, key) => {
@@ -426,6 +468,8 @@ export const schema = {
     defaultAlphabet: oneOf('gsm', 'ascii', 'latin1'),
     /** ms shutdown waits for clients to answer unbind. */
     shutdownGraceMs: int(0, 60_000),
+    /** SMPP over TLS on a port of its own, in addition to the plain one: `{ "key", "cert", "port" }` (PEM files; port 3550 when left out), or null for none. */
+    tls: tlsListener(3550),
   },
   email: {
     host: str(),
@@ -484,6 +528,8 @@ export const schema = {
     port,
     /** Largest request body in bytes. */
     bodyLimit: int(1024, 10 * 1024 * 1024),
+    /** HTTPS: `{ "key": file, "cert": file }` (PEM); the port then serves HTTPS only. null = plain HTTP. */
+    tls: tlsFiles(),
   },
   forwarding: {
     /** Allow targets whose address is private, loopback or link-local (tests, private networks). */
@@ -510,6 +556,10 @@ export const schema = {
     receiptWaitSec: int(1, 86_400),
     /** Hours a relayed message without a validity period may wait for its upstream before it ends EXPIRED. */
     maxQueueHours: int(1, 24 * 365),
+  },
+  security: {
+    /** Failed logins (SMPP bind, API Basic/Bearer, SMTP AUTH) per address and per systemId before a lockout; see BruteForceSettings. */
+    bruteForce: bruteForce(),
   },
   cli: {
     /** ms between checks for changes made by the CLI (accounts, settings) while serving. */

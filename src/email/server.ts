@@ -6,16 +6,18 @@
  * Receipts the mail asks for go back to the sender through the smtp target machinery (a
  * `mailback` target per address), as replies to the mail.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { readPem } from '../config/read-pem.js';
 import type { Config } from '../config/schema.js';
 import type { Simulator } from '../delivery/simulator.js';
 import { ConfigError, SmtpReplyError } from '../errors.js';
 import { newTransferId, submitAll, textMessage } from '../intake/text-message.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { lockoutText, type LoginGuard } from '../security/login-guard.js';
+import { plainAddress } from '../smpp/ip-allow.js';
 import type { Intake, Submission } from '../smpp/context.js';
 import type { Account } from '../store/accounts.js';
 import { verifyPassword } from '../store/secrets.js';
@@ -41,6 +43,8 @@ export interface EmailDeps {
   metrics: Metrics;
   /** Takes messages from the account's rate (shared with SMPP and the API); false = over it. */
   takeTokens(account: Account, count: number): boolean;
+  /** Brute-force protection of AUTH (shared limiter). */
+  guard: LoginGuard;
   log: Logger;
 }
 
@@ -137,12 +141,30 @@ export class EmailServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * AUTH: checks the account's systemId and password. While the address or systemId is locked out
+   * (too many failures) it answers 454 without checking; a failure is answered 535 after the
+   * brute-force delay.
+   */
   private async authenticate(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<number> {
+    const { guard, log } = this.deps;
+    const attempt = { address: plainAddress(session.remoteAddress), systemId: auth.username || null };
+    const refuseIfLocked = (): void => {
+      const lock = guard.locked(attempt);
+      if (!lock) return;
+      log.info({ systemId: auth.username, remoteAddress: session.remoteAddress, reason: `${lock.kind} locked out` }, 'smtp auth refused');
+      throw new SmtpReplyError(454, `authentication refused: ${lockoutText(lock)}`);
+    };
+    refuseIfLocked();
     const account = auth.username ? this.deps.store.accounts.bySystemId(auth.username) : undefined;
     if (!account || typeof auth.password !== 'string' || !(await verifyPassword(auth.password, account.passwordHash))) {
-      this.deps.log.info({ systemId: auth.username, remoteAddress: session.remoteAddress, reason: 'bad credentials' }, 'smtp auth refused');
+      log.info({ systemId: auth.username, remoteAddress: session.remoteAddress, reason: 'bad credentials' }, 'smtp auth refused');
+      await guard.failed(attempt);
       throw new SmtpReplyError(535, 'authentication failed: wrong system id or password');
     }
+    // Locked while the password was checked (parallel attempts): still refused.
+    refuseIfLocked();
+    guard.succeeded(attempt);
     return account.id;
   }
 
@@ -252,12 +274,4 @@ function readAll(stream: SMTPServerDataStream): Promise<Buffer> {
     stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', reject);
   });
-}
-
-function readPem(path: string, key: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(key, `cannot read ${path}: ${(err as Error).message}`);
-  }
 }

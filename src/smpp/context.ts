@@ -4,6 +4,7 @@ import type { StatusRecorder } from '../delivery/record-status.js';
 import type { Simulator } from '../delivery/simulator.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { LoginGuard } from '../security/login-guard.js';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { NewMessage } from '../store/messages.js';
 import type { PlannedDelivery } from '../store/simulated-deliveries.js';
@@ -31,5 +32,7 @@ export interface SmppContext {
   binds: BindRegistry<SmppSession>;
   receipts: ReceiptPusher;
   metrics: Metrics;
+  /** Brute-force protection of binds. */
+  guard: LoginGuard;
   log: Logger;
 }

@@ -84,9 +84,11 @@ export class AccountRepository {
   private readonly bySystemIdStmt: Statement<[string], Row>;
   private readonly listStmt: Statement<[], Row>;
   private readonly byTokenStmt: Statement<[string], Row>;
+  private readonly tokenHashStmt: Statement<[number], { api_token_hash: string | null }>;
 
   constructor(private readonly db: Database) {
     this.byTokenStmt = db.prepare('SELECT * FROM accounts WHERE api_token_hash = ?');
+    this.tokenHashStmt = db.prepare('SELECT api_token_hash FROM accounts WHERE id = ?');
     this.byIdStmt = db.prepare('SELECT * FROM accounts WHERE id = ?');
     this.bySystemIdStmt = db.prepare('SELECT * FROM accounts WHERE system_id = ?');
     this.listStmt = db.prepare('SELECT * FROM accounts ORDER BY system_id');
@@ -133,6 +135,11 @@ export class AccountRepository {
   byId(id: number): Account | undefined {
     const row = this.byIdStmt.get(id);
     return row && fromRow(row);
+  }
+
+  /** The current API token hash of an account (undefined: no such account); one indexed column, for re-checking a remembered token. */
+  apiTokenHashOf(id: number): string | null | undefined {
+    return this.tokenHashStmt.get(id)?.api_token_hash;
   }
 
   /** The account whose API token hashes to `hash`. */

@@ -12,8 +12,8 @@
 /** Called once a queued write has committed (or failed with the whole group). */
 export type Done<R> = (err: Error | null, result?: R) => void;
 
-/** A committer as a CommitTurn drives it. */
-interface TurnMember {
+/** A writer a CommitTurn drives: a group committer, the delivery scheduler. */
+export interface TurnMember {
   /** Writes everything queued (inside the turn's transaction); returns what settles it after the commit. */
   writeQueued(): (commitError: Error | null) => void;
   /** Fails everything queued: the turn's transaction could not even begin. */

@@ -283,6 +283,18 @@ test('malformed JSON is 400, a body over http.bodyLimit 413 and a wrong content 
   assert.equal(health.status, 200);
 });
 
+test('a recipient nested 30,000 arrays deep is 400 4002, not a 500 (found by the fuzzer: JSON.stringify overflowed)', async (ctx) => {
+  const { t, acme } = await setup(ctx);
+  // Valid JSON just under http.bodyLimit (65536): {"recipientAddressList":[[[…]]],"messageContent":"x"}
+  const body = `{"recipientAddressList":${'['.repeat(30_000)}${']'.repeat(30_000)},"messageContent":"x"}`;
+  assert.ok(body.length < t.config.http.bodyLimit);
+  const answer = await request<WebsmsAnswer>(t, '/rest/smsmessaging/text', { auth: acme.bearer, raw: body });
+  assert.equal(answer.status, 400, `wanted 400, had ${answer.status} ${answer.text.slice(0, 200)}`);
+  assert.equal(answer.body.statusCode, 4002);
+  assert.match(answer.body.statusMessage, /recipientAddressList\[0\] is not an MSISDN in international format: an array/);
+  assert.equal(t.app.store.messages.count(), 0);
+});
+
 test('a JSON body sent as text/plain is 415, not a misleading "must be a JSON object"', async (ctx) => {
   const { t, acme } = await setup(ctx);
   const body = JSON.stringify({ recipientAddressList: ['436991234567'], messageContent: 'labelled as text' });

@@ -2,8 +2,12 @@
  * bind_transmitter / bind_receiver / bind_transceiver (SMPP 3.4 §4.1): checked against the
  * accounts table. Unknown system_id → ESME_RINVSYSID, wrong password → ESME_RINVPASWD, already
  * bound → ESME_RALYBND, address not allowed or no bind left → ESME_RBINDFAIL.
+ * Brute-force protection (src/security): a wrong system_id or password is answered only after
+ * `security.bruteForce.delayMs`, and while the remote address or the system_id is locked out every
+ * bind is refused with ESME_RBINDFAIL before any password is checked.
  */
 import { SmppStatusError } from '../../errors.js';
+import { lockoutText } from '../../security/login-guard.js';
 import { verifyPassword } from '../../store/secrets.js';
 import { Status } from '../command-status.js';
 import { isAllowed } from '../ip-allow.js';
@@ -29,17 +33,34 @@ function binder(bindType: BindType) {
     if (systemId.length === 0 || systemId.length > MAX_SYSTEM_ID) refuse(Status.ESME_RINVSYSID, 'system_id is empty or too long');
     if (password.length > MAX_PASSWORD) refuse(Status.ESME_RINVPASWD, 'password too long');
 
-    const { store, binds } = session.ctx;
+    const { store, binds, guard } = session.ctx;
+    const attempt = { address: session.remoteAddress, systemId };
+    const refuseIfLocked = (): void => {
+      const lock = guard.locked(attempt);
+      if (lock) refuse(Status.ESME_RBINDFAIL, `${lock.kind === 'address' ? 'remote address' : 'system_id'} locked out: ${lockoutText(lock)}`);
+    };
+    refuseIfLocked();
+    /** A wrong credential: counted, and answered only after the brute-force delay. */
+    const failed = async (status: number, reason: string): Promise<never> => {
+      await guard.failed(attempt);
+      if (session.state === 'binding') session.state = 'open';
+      return refuse(status, reason);
+    };
     const account = store.accounts.bySystemId(systemId);
-    if (!account) return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
-    if (!isAllowed(account.allowedIps, session.remoteAddress)) refuse(Status.ESME_RBINDFAIL, 'source address not allowed');
+    if (account && !isAllowed(account.allowedIps, session.remoteAddress)) refuse(Status.ESME_RBINDFAIL, 'source address not allowed');
 
+    // 'binding' from here on: a second bind pipelined on this connection is refused (ESME_RALYBND)
+    // instead of being checked alongside this one while its failure answer is held back.
     session.state = 'binding';
+    if (!account) return failed(Status.ESME_RINVSYSID, 'unknown system_id');
     const ok = await verifyPassword(password, account.passwordHash);
     if (session.state !== 'binding') return; // the connection went away meanwhile
+    if (!ok) return failed(Status.ESME_RINVPASWD, 'wrong password');
+    guard.succeeded(attempt);
     let registered: number | null = null;
     try {
-      if (!ok) refuse(Status.ESME_RINVPASWD, 'wrong password');
+      // Locked while the password was checked (parallel attempts on other connections): still refused.
+      refuseIfLocked();
       // Re-read: the account may have changed while the password was checked.
       const current = store.accounts.byId(account.id);
       if (!current) return refuse(Status.ESME_RINVSYSID, 'unknown system_id');
