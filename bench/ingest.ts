@@ -12,8 +12,6 @@
 //          --warmup N (5000, sent on separate binds before each measured run)
 // Exit code: 0 whenever all runs completed (the goal is reported, not asserted), 1 if a run
 // failed or any submit_sm was rejected.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.js';
 import { reportResult } from './lib/result.js';
 import { runLoad, type LoadResult } from './lib/smpp-load.js';
+import { startSmscd } from './lib/smscd.js';
 
 const GOAL_RATIO = 0.7;
 const READY_TIMEOUT_MS = 30_000;
@@ -65,46 +64,15 @@ const bare: Side = {
   },
 };
 
-/** smscd as `smscd serve` runs it; `env` adds configuration (SMSCD_*). */
+/** smscd as `smscd serve` runs it (bench/lib/smscd.ts: fresh database per run); `env` adds configuration (SMSCD_*). */
 function smscdSide(name: string, env: Record<string, string>): Side {
   return {
     name,
     systemId: 'bench',
     password: 'bench1',
     async start() {
-      // A fresh database per run, so every run starts from the same (empty) store.
-      const dir = mkdtempSync(join(os.tmpdir(), 'smscd-bench-'));
-      const db = join(dir, 'smscd.db');
-      const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
-      const bin = join(ROOT, 'bin/smscd');
-      try {
-        execFileSync(process.execPath, [bin, 'account', 'add', 'bench', '--password', 'bench1', '--db', db], {
-          cwd: ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-      } catch (err) {
-        removeDir();
-        throw new Error(`smscd account add failed: ${describeExecError(err)}`);
-      }
-      const args = [bin, 'serve', '--db', db, '--smpp-port', '0', '--http-port', '0', '--smtp-port', '0'];
-      const child = startChild('smscd', process.execPath, args, {
-        cwd: ROOT,
-        env: { ...process.env, SMSCD_LOG_LEVEL: 'info', ...env },
-      });
-      try {
-        const line = await child.waitForLine((l) => portFromSmscdLine(l) !== undefined, READY_TIMEOUT_MS);
-        return {
-          port: portFromSmscdLine(line)!,
-          async stop() {
-            await child.stop();
-            removeDir();
-          },
-        };
-      } catch (err) {
-        await child.stop();
-        removeDir();
-        throw err;
-      }
+      const server = await startSmscd({ systemId: 'bench', password: 'bench1', env });
+      return { port: server.port, stop: () => server.stop() };
     },
   };
 }
@@ -117,13 +85,6 @@ function portFromBareLine(line: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** smscd logs pino JSON; the line with msg "listening" carries the SMPP port under `smpp`. */
-function portFromSmscdLine(line: string): number | undefined {
-  const record = parseJsonObject(line);
-  const value = record?.['smpp'];
-  return record?.['msg'] === 'listening' && typeof value === 'number' ? value : undefined;
-}
-
 function parseJsonObject(line: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(line);
@@ -131,11 +92,6 @@ function parseJsonObject(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** execFileSync's error message already carries the child's stderr; the fallback covers others. */
-function describeExecError(err: unknown): string {
-  return err instanceof Error ? err.message.trim() : String(err);
 }
 
 function parseSettings(argv: string[]): Settings {

@@ -23,10 +23,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.js';
-import { ReceiptTracker, type ReceiptCounts, type WaitResult } from './lib/receipt-tracker.js';
+import { receiptLoad, type ReceiptLoadOptions, type ReceiptRun } from './lib/receipt-load.js';
+import { ReceiptTracker, type WaitResult } from './lib/receipt-tracker.js';
 import { reportResult } from './lib/result.js';
 import { sampleRss } from './lib/rss.js';
-import { bind, closeSession, openSession, runLoad, type LoadResult } from './lib/smpp-load.js';
+import { bind, closeSession, openSession, runLoad } from './lib/smpp-load.js';
 import { ROOT, startSmscd, type SmscdProcess } from './lib/smscd.js';
 
 const GOAL_RATIO = 0.6;
@@ -137,39 +138,11 @@ function parseSettings(argv: string[]): Settings {
   };
 }
 
-/** One load with receipts requested, waiting for every receipt before the binds close. */
-interface ReceiptRun {
-  load: LoadResult;
-  counts: ReceiptCounts;
-  wait: WaitResult;
-  /** Matched receipts per second from the first submit to the last receipt. */
-  ratePerSec: number;
-  elapsedMs: number;
+/** The receipt load against `port` with these settings. */
+function loadOptions(port: number, settings: Settings): ReceiptLoadOptions {
+  return { host: HOST, port, systemId: SYSTEM_ID, password: PASSWORD, binds: settings.binds, window: settings.window, stallMs: settings.stallMs, lingerMs: LINGER_MS };
 }
 
-async function receiptLoad(port: number, count: number, settings: Settings): Promise<ReceiptRun> {
-  const tracker = new ReceiptTracker();
-  let wait: WaitResult = { complete: false, reason: 'not waited' };
-  const load = await runLoad({
-    host: HOST,
-    port,
-    systemId: SYSTEM_ID,
-    password: PASSWORD,
-    binds: settings.binds,
-    window: settings.window,
-    count,
-    registeredDelivery: 1,
-    onSubmitResponse: (pdu) => tracker.accepted(pdu),
-    onDeliverSm: (pdu) => tracker.receipt(pdu),
-    async afterSubmits() {
-      wait = await tracker.waitFor(tracker.snapshot().expected, settings.stallMs);
-      await sleep(LINGER_MS);
-    },
-  });
-  const counts = tracker.snapshot();
-  const elapsedMs = counts.lastAt === null ? 0 : counts.lastAt - load.startedAt;
-  return { load, counts, wait, elapsedMs, ratePerSec: elapsedMs > 0 ? (counts.matched * 1000) / elapsedMs : 0 };
-}
 
 /** One measured run against a freshly started server. */
 async function measure(side: Side, settings: Settings): Promise<ReceiptRun> {
@@ -178,11 +151,11 @@ async function measure(side: Side, settings: Settings): Promise<ReceiptRun> {
     // The warm-up lets V8 optimise both processes' hot paths before the clock runs; its receipts
     // are all taken (and acknowledged) before the measured binds open.
     if (settings.warmup > 0) {
-      const warm = await receiptLoad(target.port, settings.warmup, settings);
+      const warm = await receiptLoad(loadOptions(target.port, settings), settings.warmup);
       const problem = receiptProblems(warm);
       if (problem) throw new Error(`${side.name} warm-up: ${problem}`);
     }
-    return await receiptLoad(target.port, settings.count, settings);
+    return await receiptLoad(loadOptions(target.port, settings), settings.count);
   } finally {
     await target.stop();
   }

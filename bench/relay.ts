@@ -11,11 +11,9 @@
 //          --rounds N (3) --warmup N (2000) --stall-sec N (60)
 // Exit code: 0 when every run completed with every receipt once; 1 otherwise.
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { ReceiptTracker, type ReceiptCounts, type WaitResult } from './lib/receipt-tracker.js';
+import { receiptLoad, type ReceiptLoadOptions, type ReceiptRun } from './lib/receipt-load.js';
 import { reportResult } from './lib/result.js';
-import { runLoad, type LoadResult } from './lib/smpp-load.js';
 import { startSmscd, type SmscdProcess } from './lib/smscd.js';
 
 const HOST = '127.0.0.1';
@@ -125,38 +123,11 @@ function parseSettings(argv: string[]): Settings {
   };
 }
 
-interface ReceiptRun {
-  load: LoadResult;
-  counts: ReceiptCounts;
-  wait: WaitResult;
-  /** Matched receipts per second from the first submit to the last receipt. */
-  ratePerSec: number;
-  elapsedMs: number;
+/** The receipt load against `port` with these settings. */
+function loadOptions(port: number, settings: Settings): ReceiptLoadOptions {
+  return { host: HOST, port, systemId: SYSTEM_ID, password: PASSWORD, binds: settings.binds, window: settings.window, stallMs: settings.stallMs, lingerMs: LINGER_MS };
 }
 
-async function receiptLoad(port: number, count: number, settings: Settings): Promise<ReceiptRun> {
-  const tracker = new ReceiptTracker();
-  let wait: WaitResult = { complete: false, reason: 'not waited' };
-  const load = await runLoad({
-    host: HOST,
-    port,
-    systemId: SYSTEM_ID,
-    password: PASSWORD,
-    binds: settings.binds,
-    window: settings.window,
-    count,
-    registeredDelivery: 1,
-    onSubmitResponse: (pdu) => tracker.accepted(pdu),
-    onDeliverSm: (pdu) => tracker.receipt(pdu),
-    async afterSubmits() {
-      wait = await tracker.waitFor(tracker.snapshot().expected, settings.stallMs);
-      await sleep(LINGER_MS);
-    },
-  });
-  const counts = tracker.snapshot();
-  const elapsedMs = counts.lastAt === null ? 0 : counts.lastAt - load.startedAt;
-  return { load, counts, wait, elapsedMs, ratePerSec: elapsedMs > 0 ? (counts.matched * 1000) / elapsedMs : 0 };
-}
 
 function problemsOf(run: ReceiptRun): string {
   const { load, counts, wait } = run;
@@ -175,11 +146,11 @@ async function measure(side: Side, settings: Settings): Promise<ReceiptRun> {
   const target = await side.start(settings);
   try {
     if (settings.warmup > 0) {
-      const warm = await receiptLoad(target.port, settings.warmup, settings);
+      const warm = await receiptLoad(loadOptions(target.port, settings), settings.warmup);
       const problem = problemsOf(warm);
       if (problem) throw new Error(`${side.name} warm-up: ${problem}`);
     }
-    return await receiptLoad(target.port, settings.count, settings);
+    return await receiptLoad(loadOptions(target.port, settings), settings.count);
   } finally {
     await target.stop();
   }
