@@ -3,7 +3,6 @@
  * `simulated_deliveries`, so after a restart `start()` picks up every pending delivery.
  */
 import type { Logger } from '../log.js';
-import type { TurnMember } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import type { RecordedStatus, StatusRecorder } from './record-status.js';
 
@@ -21,7 +20,7 @@ const MAX_SLEEP_MS = 60_000;
 export const MIN_RUN_INTERVAL_MS = 10;
 
 /** Runs due simulator steps. */
-export class DeliveryScheduler implements TurnMember {
+export class DeliveryScheduler {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private wakeAt = Infinity;
@@ -68,19 +67,10 @@ export class DeliveryScheduler implements TurnMember {
     this.immediate = null;
     this.wakeAt = Infinity;
     if (this.stopped) return;
-    // Joins the turn's shared transaction: the statuses recorded now commit together with the
-    // submits and receipt answers of the same turn, one fsync for all of them.
-    this.store.turn.schedule(this);
-  }
-
-  /** @internal Driven by the store's CommitTurn: records the due steps inside its transaction. */
-  writeQueued(): (commitError: Error | null) => void {
-    if (this.stopped) return () => undefined;
     const now = Date.now();
     this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];
     let count = 0;
-    let failure: unknown = null;
     try {
       recorded = this.store.transaction(() => {
         const due = this.store.simulated.due(now, BATCH);
@@ -104,26 +94,16 @@ export class DeliveryScheduler implements TurnMember {
         return out;
       });
     } catch (err) {
-      failure = err;
+      // The database refused (busy, full): nothing was changed; try again shortly.
+      this.log.error({ err }, 'simulated delivery step failed, retrying');
+      this.wake(Date.now() + 1000);
+      return;
     }
-    return (commitError) => {
-      if (failure !== null || commitError !== null) {
-        this.failQueued(commitError ?? failure);
-        return;
-      }
-      if (recorded.length > 0) this.onRecorded(recorded);
-      if (count === BATCH) this.wake(now);
-      else {
-        const next = this.store.simulated.nextDue();
-        if (next !== null) this.wake(next);
-      }
-    };
-  }
-
-  /** @internal The turn's transaction failed: nothing was changed; try again shortly. */
-  failQueued(err: unknown): void {
-    // The database refused (busy, full).
-    this.log.error({ err }, 'simulated delivery step failed, retrying');
-    this.wake(Date.now() + 1000);
+    if (recorded.length > 0) this.onRecorded(recorded);
+    if (count === BATCH) this.wake(now);
+    else {
+      const next = this.store.simulated.nextDue();
+      if (next !== null) this.wake(next);
+    }
   }
 }
