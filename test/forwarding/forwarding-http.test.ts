@@ -81,8 +81,9 @@ test('a receipt is forwarded as signed JSON with the websms fields', async (ctx)
   assert.match(String(doc.notificationId), /^[0-9a-z]{20}$/);
   assert.match(String(doc.sentOn), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
   assert.match(String(doc.deliveredOn), /\+00:00$/);
-  const rows = t.app.store.outbox.list({ limit: 10 });
-  assert.deepEqual(rows.map((r) => r.state), ['delivered']);
+  // The receiver has the request before the worker has read the response and marked the row.
+  await eventually(() => t.app.store.outbox.list({ limit: 10 }).every((r) => r.state === 'delivered'), 5000, 'outbox row delivered');
+  assert.deepEqual(t.app.store.outbox.list({ limit: 10 }).map((r) => r.state), ['delivered']);
 });
 
 test('XML: declaration, UTF-8, root named after messageType, escaped text', async (ctx) => {
@@ -155,7 +156,9 @@ test('503, a timeout, 429 with Retry-After, then 200: delivered, same webhook-id
   const retryAfterGap = receiver.received[3]!.at - receiver.received[2]!.at;
   assert.ok(retryAfterGap >= 900, `Retry-After: 1 honoured (waited ${retryAfterGap} ms)`);
   assert.ok(Date.now() - started < 10_000);
-  const history = t.app.store.outbox.attempts(t.app.store.outbox.list({ messageId: String(resp.message_id), limit: 10 }).at(-1)!.id);
+  const lastRow = (): { id: number; state: string } => t.app.store.outbox.list({ messageId: String(resp.message_id), limit: 10 }).at(-1)!;
+  await eventually(() => lastRow().state === 'delivered', 5000, 'the last attempt recorded');
+  const history = t.app.store.outbox.attempts(lastRow().id);
   assert.deepEqual(history.map((a) => `${a.outcome}:${a.code}`), ['retry:503', 'retry:ETIMEDOUT', 'retry:429', 'delivered:200']);
 });
 
