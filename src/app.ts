@@ -13,6 +13,8 @@ import { targetFactory } from './forwarding/targets/factory.js';
 import { ForwardingWorker } from './forwarding/worker.js';
 import { ApiAuth } from './api/auth.js';
 import { buildApi } from './api/server.js';
+import { registerConsole } from './console/plugin.js';
+import { operatorCredentials } from './console/operator.js';
 import { EmailServer } from './email/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -43,6 +45,8 @@ export interface App {
   readonly api: FastifyInstance;
   /** Credentials of the demo account when this start created it; shown once. */
   readonly demo: { systemId: string; password: string } | null;
+  /** The console operator's password when this start generated it (no `console.operatorPassword`); shown once. */
+  readonly operatorPassword: string | null;
   /** Graceful stop: stop accepting, answer what is in flight, unbind, close the database. */
   close(): Promise<void>;
 }
@@ -111,6 +115,35 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     },
     log: log.child({ component: 'api' }),
   });
+  // Rules, targets, accounts or the switch changed (by the CLI in another process, or the console).
+  const reloadFromStore = (): void => {
+    smpp.accountsChanged(store.accounts.list());
+    auth.clear();
+    const wasOn = forwarding.forwardingOn;
+    forwarding.reload();
+    worker.reloadTargets();
+    worker.poke();
+    if (!wasOn && forwarding.forwardingOn) smpp.receipts.pokeAll();
+  };
+  let operatorPassword: string | null = null;
+  if (config.console.enabled) {
+    const operator = operatorCredentials(store, config.console);
+    operatorPassword = operator.generated;
+    registerConsole(api, {
+      config,
+      store,
+      intake,
+      simulator,
+      whatsapp,
+      metrics,
+      guard: new LoginGuard(limiter, 'console', metrics, authLog),
+      operator: operator.credentials,
+      takeTokens,
+      forwardingOn: () => forwarding.forwardingOn,
+      changed: reloadFromStore,
+      log: log.child({ component: 'console' }),
+    });
+  }
   metrics.setSources({
     binds: () => {
       const names = new Map(store.accounts.list().map((a) => [a.id, a.systemId]));
@@ -148,15 +181,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   relay.start();
   worker.start();
 
-  const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, () => {
-    smpp.accountsChanged(store.accounts.list());
-    auth.clear();
-    const wasOn = forwarding.forwardingOn;
-    forwarding.reload();
-    worker.reloadTargets();
-    worker.poke();
-    if (!wasOn && forwarding.forwardingOn) smpp.receipts.pokeAll();
-  });
+  const stopWatching = watchForCliChanges(store, config.cli.reloadIntervalMs, reloadFromStore);
 
   let closing: Promise<void> | null = null;
   const app: App = {
@@ -171,6 +196,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     metrics,
     api,
     demo,
+    operatorPassword,
     close() {
       closing ??= (async () => {
         stopWatching();

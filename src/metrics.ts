@@ -56,10 +56,10 @@ export class Metrics {
       labelNames: ['upstream', 'result'],
       registers,
     });
-    this.authFailures = new Counter({ name: 'smscd_auth_failures_total', help: 'Failed logins (wrong system id, password or token) by interface (smpp, api, email)', labelNames: ['interface'], registers });
+    this.authFailures = new Counter({ name: 'smscd_auth_failures_total', help: 'Failed logins (wrong system id, password or token) by interface (smpp, api, email, console)', labelNames: ['interface'], registers });
     this.authLockouts = new Counter({ name: 'smscd_auth_lockouts_total', help: 'Brute-force lockouts started (an address or a systemId locked) by interface', labelNames: ['interface'], registers });
     // Present at 0 from the start, so that a rate() over them has a series before the first failure.
-    for (const iface of ['smpp', 'api', 'email']) {
+    for (const iface of ['smpp', 'api', 'email', 'console']) {
       this.authFailures.inc({ interface: iface }, 0);
       this.authLockouts.inc({ interface: iface }, 0);
     }

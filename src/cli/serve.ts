@@ -30,6 +30,12 @@ export function serveCommand(program: Command): void {
             `"smscd account set ${app.demo.systemId} --password …".\n\n`,
         );
       }
+      if (app.operatorPassword) {
+        process.stdout.write(
+          `Console operator created — http://localhost:${app.ports.http}/console/  user: ${config.console.operatorUser}  password: ${app.operatorPassword}\n` +
+            `Shown only now; set your own with console.operatorPassword in the config (or SMSCD_CONSOLE_OPERATOR_PASSWORD).\n\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           app.log.info({ signal }, 'shutting down');

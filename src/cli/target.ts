@@ -1,10 +1,8 @@
 /** `smscd target add|list|show|remove|test`: where events are forwarded. */
 import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
-import { buildDocument } from '../forwarding/formats/document.js';
-import { encodeDocument } from '../forwarding/formats/encode.js';
 import { webhookSecretKey } from '../forwarding/signing.js';
-import { targetFactory } from '../forwarding/targets/factory.js';
+import { sendTestEvent } from '../forwarding/test-send.js';
 import type { Format, TargetType } from '../forwarding/targets/target.js';
 import { publicTarget } from '../store/targets.js';
 import { configFrom, print, printTable, withCommonOptions, withStore, type CommonOptions } from './common.js';
@@ -125,35 +123,8 @@ export function targetCommands(program: Command): void {
       const config = configFrom(options);
       const spec = withStore(options, (store) => store.targets.byName(name));
       if (!spec) throw new NotFoundError(`no target ${name}.`);
-      const now = Date.now();
-      const doc = buildDocument(
-        {
-          eventId: Math.floor(now / 1000),
-          status: 'delivered',
-          errorCode: 0,
-          occurredAt: now,
-          messageId: '100000000000',
-          messageType: 'sms',
-          channel: 'smpp',
-          account: 'test',
-          clientRef: 'smscd-target-test',
-          sourceAddr: '436601234567',
-          destAddr: '436991234567',
-          submittedAt: now - 2000,
-          partNumber: null,
-          partCount: null,
-        },
-        'testtest',
-      );
-      const connected = targetFactory(config.forwarding)(spec);
-      try {
-        const [result] = await connected.deliver([
-          { outboxId: 0, notificationId: doc.notificationId, messageId: doc.transferId, messageType: doc.messageType, status: 'delivered', account: 'test', format: spec.format, body: encodeDocument(doc, spec.format), attempt: 1 },
-        ]);
-        print({ target: name, ...result }, options.json);
-        if (result?.outcome !== 'delivered') process.exitCode = 1;
-      } finally {
-        await connected.close();
-      }
+      const result = await sendTestEvent(config.forwarding, spec);
+      print({ target: name, ...result }, options.json);
+      if (result.outcome !== 'delivered') process.exitCode = 1;
     });
 }

@@ -561,6 +561,18 @@ export const schema = {
     /** Failed logins (SMPP bind, API Basic/Bearer, SMTP AUTH) per address and per systemId before a lockout; see BruteForceSettings. */
     bruteForce: bruteForce(),
   },
+  console: {
+    /** Serve the web console under /console/ on the HTTP port. */
+    enabled: bool(),
+    /** User name of the console operator (sees every account, owns the global switch). */
+    operatorUser: str(),
+    /** The operator's password, plain or as an `scrypt$…` hash; null = generated on first start, printed once, stored hashed. */
+    operatorPassword: nullable(str()),
+    /** Hours a console sign-in lasts. */
+    sessionHours: int(1, 24 * 30),
+    /** ms between the Sent view's status checks (live updates without a reload). */
+    pollMs: int(200, 60_000),
+  },
   cli: {
     /** ms between checks for changes made by the CLI (accounts, settings) while serving. */
     reloadIntervalMs: int(50, 60_000),

@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { BruteForceLimiter, Lockout, LoginAttempt } from './brute-force-limiter.js';
 
 /** The interfaces that authenticate clients (the `interface` label of the auth metrics). */
-export type LoginInterface = 'smpp' | 'api' | 'email';
+export type LoginInterface = 'smpp' | 'api' | 'email' | 'console';
 
 /** The text every interface answers a locked attempt with. */
 export function lockoutText(lock: Lockout): string {

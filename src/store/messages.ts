@@ -78,6 +78,8 @@ export interface MessageFilter {
   channel?: Channel;
   messageType?: 'sms' | 'whatsapp';
   status?: string;
+  /** Recipient (digits, no `+`) */
+  destAddr?: string;
   /** ms since epoch, inclusive */
   from?: number;
   /** ms since epoch, exclusive */
@@ -230,6 +232,7 @@ export class MessageRepository {
     if (filter.channel !== undefined) add('channel = ?', filter.channel);
     if (filter.messageType !== undefined) add('message_type = ?', filter.messageType);
     if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.destAddr !== undefined) add('dest_addr = ?', filter.destAddr);
     if (filter.from !== undefined) add('submitted_at >= ?', filter.from);
     if (filter.to !== undefined) add('submitted_at < ?', filter.to);
     if (filter.beforeId !== undefined) add('id < ?', Number(filter.beforeId));

@@ -281,4 +281,22 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'console: signed-in sessions of the web console',
+    up(db) {
+      db.exec(`
+        -- One row per console sign-in. The cookie carries the random id; only its SHA-256 is stored,
+        -- so a copy of the database signs nobody in.
+        CREATE TABLE console_sessions (
+          id_hash      TEXT PRIMARY KEY,
+          account_id   INTEGER REFERENCES accounts (id) ON DELETE CASCADE, -- null for the operator
+          operator     INTEGER NOT NULL DEFAULT 0,
+          created_at   INTEGER NOT NULL,
+          expires_at   INTEGER NOT NULL
+        );
+        CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+      `);
+    },
+  },
 ];

@@ -72,6 +72,14 @@ export class SmppReceiptRepository {
     this.attemptStmt = db.prepare('UPDATE smpp_receipts SET attempts = attempts + 1 WHERE id = ?');
   }
 
+  /** The SMPP receipts of one message with the status each reports (the console's message page). */
+  forMessage(messageId: string): Array<ReceiptRow & { status: string }> {
+    const rows = this.db
+      .prepare(`SELECT r.id, r.event_id, r.state, r.attempts, r.expires_at, r.done_at, e.status FROM smpp_receipts r JOIN status_events e ON e.id = r.event_id WHERE r.message_id = ? ORDER BY r.id`)
+      .all(Number(messageId)) as Array<{ id: number; event_id: number; state: string; attempts: number; expires_at: number; done_at: number | null; status: string }>;
+    return rows.map((r) => ({ id: r.id, eventId: r.event_id, state: r.state, attempts: r.attempts, expiresAt: r.expires_at, doneAt: r.done_at, status: r.status }));
+  }
+
   /** Records a receipt owed for an event. */
   insert(accountId: number, messageId: string, eventId: number, expiresAt: number): number {
     return Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
@@ -130,17 +138,5 @@ export class SmppReceiptRepository {
         : this.db.prepare('SELECT state, count(*) AS n FROM smpp_receipts WHERE account_id = ? GROUP BY state').all(accountId)
     ) as Array<{ state: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
-  }
-
-  /** The receipts of one message. */
-  forMessage(messageId: string): ReceiptRow[] {
-    return (this.db.prepare('SELECT id, event_id, state, attempts, expires_at, done_at FROM smpp_receipts WHERE message_id = ? ORDER BY id').all(Number(messageId)) as Array<Record<string, number | string | null>>).map((r) => ({
-      id: r.id as number,
-      eventId: r.event_id as number,
-      state: r.state as string,
-      attempts: r.attempts as number,
-      expiresAt: r.expires_at as number,
-      doneAt: r.done_at as number | null,
-    }));
   }
 }

@@ -37,7 +37,7 @@ export class StatusEventRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly forMessageStmt: Statement<[number], Row>;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.insertStmt = db.prepare('INSERT INTO status_events (message_id, status, final, error_code, origin, occurred_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.forMessageStmt = db.prepare('SELECT * FROM status_events WHERE message_id = ? ORDER BY id');
   }
@@ -45,6 +45,13 @@ export class StatusEventRepository {
   /** Inserts an event; returns its id. */
   insert(e: NewStatusEvent): number {
     return Number(this.insertStmt.run(Number(e.messageId), e.status, e.final ? 1 : 0, e.errorCode, e.origin, e.occurredAt).lastInsertRowid);
+  }
+
+  /** The timelines of several messages (a page of the console's Sent view), oldest first. */
+  forMessages(messageIds: readonly string[]): StatusEventRow[] {
+    if (messageIds.length === 0) return [];
+    const rows = this.db.prepare(`SELECT * FROM status_events WHERE message_id IN (${messageIds.map(() => '?').join(',')}) ORDER BY id`).all(...messageIds.map(Number)) as Row[];
+    return rows.map((r) => ({ id: r.id, messageId: String(r.message_id), status: r.status, final: r.final === 1, errorCode: r.error_code, origin: r.origin, occurredAt: r.occurred_at }));
   }
 
   /** The timeline of one message, oldest first. */

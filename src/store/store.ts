@@ -1,6 +1,7 @@
 /** The store: one SQLite connection and one repository per table. */
 import type Database from 'better-sqlite3';
 import { AccountRepository } from './accounts.js';
+import { ConsoleSessionRepository } from './console-sessions.js';
 import { CommitTurn } from './group-commit.js';
 import { MessageRepository } from './messages.js';
 import { openDatabase, type OpenOptions } from './open.js';
@@ -27,6 +28,7 @@ export class Store {
   readonly rules: RuleRepository;
   readonly outbox: OutboxRepository;
   readonly relay: RelayRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   /** The shared per-turn transaction of this connection's group committers. */
   readonly turn: CommitTurn;
 
@@ -43,6 +45,7 @@ export class Store {
     this.rules = new RuleRepository(db);
     this.outbox = new OutboxRepository(db);
     this.relay = new RelayRepository(db);
+    this.consoleSessions = new ConsoleSessionRepository(db);
   }
 
   /** Opens and migrates the database. */

@@ -117,6 +117,12 @@ export class TargetRepository {
     return this.db.prepare('DELETE FROM targets WHERE id = ?').run(target.id).changes > 0;
   }
 
+  /** Changes where a target points and how (the console's forwarding settings); its name and state stay. */
+  update(id: number, t: Pick<NewTarget, 'type' | 'url' | 'to' | 'queueUrl' | 'format' | 'secret'>, now = Date.now()): TargetRow | undefined {
+    this.db.prepare('UPDATE targets SET type = ?, url = ?, to_address = ?, queue_url = ?, format = ?, secret = ?, updated_at = ? WHERE id = ?').run(t.type, t.url, t.to, t.queueUrl, t.format, t.secret, now, id);
+    return this.byId(id);
+  }
+
   /** Enables or disables (with the reason, e.g. "HTTP 410 Gone") a target. */
   setEnabled(id: number, enabled: boolean, reason: string | null, now = Date.now()): void {
     this.db.prepare('UPDATE targets SET enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ?').run(enabled ? 1 : 0, enabled ? null : reason, now, id);

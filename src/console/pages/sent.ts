@@ -1,0 +1,163 @@
+/**
+ * Sent: the messages of the account (the operator: of every account or one), newest first, with
+ * channel, type, recipient, status and the time of each status; filters and paging. The table
+ * body is re-fetched every `console.pollMs` (console.js), so statuses change without a reload.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../errors.js';
+import type { Account } from '../../store/accounts.js';
+import type { Channel, StoredMessage } from '../../store/messages.js';
+import type { StatusEventRow } from '../../store/status-events.js';
+import type { ConsoleContext } from '../context.js';
+import type { Viewer } from '../console-auth.js';
+import { attr, html, type Html } from '../html.js';
+import { statusBadge, timeCell } from '../layout.js';
+
+const PAGE_SIZE = 25;
+const CHANNELS: Channel[] = ['smpp', 'api', 'email', 'console'];
+const STATUSES = ['enroute', 'delivered', 'undelivered', 'expired', 'deleted', 'accepted', 'rejected', 'unknown', 'sent', 'read', 'failed'];
+/** The statuses whose times a row shows, by message type. */
+const SHOWN: Record<'sms' | 'whatsapp', string[]> = {
+  sms: ['enroute', 'delivered', 'undelivered', 'expired', 'deleted', 'accepted', 'rejected', 'unknown'],
+  whatsapp: ['sent', 'delivered', 'read', 'failed'],
+};
+
+interface SentQuery {
+  account?: string;
+  type?: string;
+  channel?: string;
+  status?: string;
+  to?: string;
+  before?: string;
+  sent?: string;
+}
+
+/** The filters of a query, checked. */
+interface Filters {
+  account: Account | null;
+  type: 'sms' | 'whatsapp' | undefined;
+  channel: Channel | undefined;
+  status: string | undefined;
+  to: string | undefined;
+  before: string | undefined;
+}
+
+function filtersOf(ctx: ConsoleContext, viewer: Viewer, q: SentQuery): Filters {
+  const type = q.type || undefined;
+  if (type !== undefined && type !== 'sms' && type !== 'whatsapp') throw new HttpError(400, 'bad_filter', 'type must be sms or whatsapp');
+  const channel = q.channel || undefined;
+  if (channel !== undefined && !CHANNELS.includes(channel as Channel)) throw new HttpError(400, 'bad_filter', `channel must be one of ${CHANNELS.join(', ')}`);
+  const status = q.status || undefined;
+  if (status !== undefined && !STATUSES.includes(status)) throw new HttpError(400, 'bad_filter', `status must be one of ${STATUSES.join(', ')}`);
+  const to = q.to ? q.to.trim().replace(/^(\+|00)/, '') : undefined;
+  if (to !== undefined && !/^[0-9]{1,20}$/.test(to)) throw new HttpError(400, 'bad_filter', 'recipient must be a phone number');
+  const before = q.before || undefined;
+  if (before !== undefined && !/^\d{1,16}$/.test(before)) throw new HttpError(400, 'bad_filter', 'not a page this console links to');
+  return { account: ctx.accountFor(viewer, q.account), type, channel: channel as Channel | undefined, status, to, before };
+}
+
+function queryString(f: Filters, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  if (f.account) q.set('account', f.account.systemId);
+  if (f.type) q.set('type', f.type);
+  if (f.channel) q.set('channel', f.channel);
+  if (f.status) q.set('status', f.status);
+  if (f.to) q.set('to', f.to);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The first time each status was reached, per message. */
+function timesByMessage(events: StatusEventRow[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const e of events) {
+    const times = out.get(e.messageId) ?? new Map<string, number>();
+    if (!times.has(e.status)) times.set(e.status, e.occurredAt);
+    out.set(e.messageId, times);
+  }
+  return out;
+}
+
+function statusTimes(m: StoredMessage, times: Map<string, number> | undefined): Html {
+  const shown = SHOWN[m.messageType].filter((s) => times?.has(s));
+  if (shown.length === 0) return html`<span class="none">–</span>`;
+  return html`<ul class="times">${shown.map((s) => html`<li data-time-of="${s}"><span class="label">${s}</span> ${timeCell(times!.get(s))}</li>`)}</ul>`;
+}
+
+function rows(ctx: ConsoleContext, viewer: Viewer, messages: StoredMessage[]): Html {
+  if (messages.length === 0) return html`<tr><td colspan="${viewer.kind === 'operator' ? 7 : 6}" class="empty">No messages yet. <a href="/console/compose">Compose one</a>.</td></tr>`;
+  const times = timesByMessage(ctx.deps.store.events.forMessages(messages.map((m) => m.id)));
+  const names = viewer.kind === 'operator' ? new Map(ctx.deps.store.accounts.list().map((a) => [a.id, a.systemId])) : null;
+  return html`${messages.map(
+    (m) => html`<tr data-id="${m.id}" data-status="${m.status}">
+  <td>${timeCell(m.submittedAt)}</td>
+  ${names ? html`<td>${names.get(m.accountId) ?? m.accountId}</td>` : ''}
+  <td>${m.channel}</td>
+  <td>${m.messageType === 'sms' ? 'SMS' : 'WhatsApp'}${m.partCount && m.partCount > 1 ? html` <span class="parts">(${m.partCount} parts)</span>` : ''}</td>
+  <td><a href="/console/messages/${m.id}">+${m.destAddr}</a></td>
+  <td>${statusBadge(m.status)}</td>
+  <td>${statusTimes(m, times.get(m.id))}</td>
+</tr>`,
+  )}`;
+}
+
+function select(name: string, label: string, options: string[], value: string | undefined): Html {
+  return html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"><option value="">Any</option>${options.map((o) => html`<option${attr('selected', o === value)}>${o}</option>`)}</select></div>`;
+}
+
+function list(ctx: ConsoleContext, f: Filters): StoredMessage[] {
+  return ctx.deps.store.messages.list({
+    accountId: f.account?.id,
+    messageType: f.type,
+    channel: f.channel,
+    status: f.status,
+    destAddr: f.to,
+    beforeId: f.before,
+    limit: PAGE_SIZE + 1,
+  });
+}
+
+function render(ctx: ConsoleContext, request: FastifyRequest<{ Querystring: SentQuery }>, reply: FastifyReply, viewer: Viewer): FastifyReply {
+  const f = filtersOf(ctx, viewer, request.query);
+  const found = list(ctx, f);
+  const messages = found.slice(0, PAGE_SIZE);
+  const older = found.length > PAGE_SIZE ? messages[messages.length - 1]!.id : null;
+  const sent = Number(request.query.sent);
+  const accounts = viewer.kind === 'operator' ? ctx.deps.store.accounts.list().map((a) => a.systemId) : [];
+  return ctx.send(
+    request,
+    reply,
+    { title: 'Sent', current: 'sent', flash: Number.isInteger(sent) && sent > 0 ? { kind: 'ok', text: sent === 1 ? 'Message sent.' : `${sent} messages sent.` } : null },
+    html`<h1>Sent</h1>
+<form method="get" action="/console/sent" class="filters" aria-label="Filter messages">
+  ${viewer.kind === 'operator' ? select('account', 'Account', accounts, f.account?.systemId) : ''}
+  ${select('type', 'Type', ['sms', 'whatsapp'], f.type)}
+  ${select('channel', 'Channel', CHANNELS, f.channel)}
+  ${select('status', 'Status', STATUSES, f.status)}
+  <div><label for="f-to">Recipient</label><input id="f-to" name="to" inputmode="tel" value="${f.to ?? ''}"></div>
+  <div class="actions"><button type="submit">Filter</button> <a href="/console/sent">Clear</a></div>
+</form>
+<div class="table-wrap">
+<table class="messages">
+  <caption class="visually-hidden">Sent messages, newest first</caption>
+  <thead><tr><th scope="col">Submitted</th>${viewer.kind === 'operator' ? html`<th scope="col">Account</th>` : ''}<th scope="col">Channel</th><th scope="col">Type</th><th scope="col">To</th><th scope="col">Status</th><th scope="col">Status times</th></tr></thead>
+  <tbody data-live="/console/sent/rows${queryString(f, f.before ? { before: f.before } : {})}">${rows(ctx, viewer, messages)}</tbody>
+</table>
+</div>
+<nav class="paging" aria-label="Pages">
+  ${f.before ? html`<a href="/console/sent${queryString(f)}">← Newest</a>` : ''}
+  ${older ? html`<a href="/console/sent${queryString(f, { before: older })}">Older →</a>` : ''}
+</nav>`,
+  );
+}
+
+/** Registers /console/sent and its live rows. */
+export function sentRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
+  app.get('/sent', (request: FastifyRequest<{ Querystring: SentQuery }>, reply) => render(ctx, request, reply, ctx.viewer(request)));
+  app.get('/sent/rows', (request: FastifyRequest<{ Querystring: SentQuery }>, reply) => {
+    const viewer = ctx.viewer(request);
+    const f = filtersOf(ctx, viewer, request.query);
+    return ctx.fragment(reply.header('cache-control', 'no-store'), rows(ctx, viewer, list(ctx, f).slice(0, PAGE_SIZE)));
+  });
+}
