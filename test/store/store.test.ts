@@ -86,7 +86,7 @@ describe('opening', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    assert.deepEqual(tables, ['accounts', 'delivery_attempts', 'messages', 'outbox', 'relay_held_receipts', 'relay_messages', 'rules', 'sessions', 'settings', 'simulated_deliveries', 'smpp_receipts', 'status_events', 'targets']);
+    assert.deepEqual(tables, ['accounts', 'console_sessions', 'delivery_attempts', 'messages', 'outbox', 'relay_held_receipts', 'relay_messages', 'rules', 'sessions', 'settings', 'simulated_deliveries', 'smpp_receipts', 'status_events', 'targets']);
     first.accounts.add(newAccount('acme'));
     first.close();
 
