@@ -26,4 +26,4 @@ fi
 echo "test-deps: installing$MISSING (Net::SMPP client test, console browser tests)" >&2
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086 # one word per package
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $MISSING >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $MISSING >/dev/null

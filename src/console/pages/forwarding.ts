@@ -79,8 +79,9 @@ function routedForm(account: Account, tool: RoutedTool, ctx: ConsoleContext, csr
     ${MODES.map(([v, label]) => html`<label><input type="radio" name="mode" value="${v}"${attr('checked', input.mode === v)}> ${label}</label>`)}
   </fieldset>
   <div data-needs-destination>
-    <label for="${id('address')}">Address <span class="hint">(URL, e-mail address or queue URL)</span></label>
-    <input id="${id('address')}" name="address" value="${input.address}" autocomplete="off"${invalid(pending, tool, 'address')}>
+    <label for="${id('address')}">Address</label>
+    <p class="hint" id="${id('address-hint')}">The URL, e-mail address or SQS queue URL chosen above.</p>
+    <input id="${id('address')}" name="address" value="${input.address}" autocomplete="off" aria-describedby="${id('address-hint')}${pending?.tool === tool && pending.error?.field === 'address' ? ` ${id('address-error')}` : ''}"${pending?.tool === tool && pending.error?.field === 'address' ? html` aria-invalid="true"` : ''}>
     ${errorFor(pending, tool, 'address')}
     ${formatChoice(tool, input.format, false)}${errorFor(pending, tool, 'format')}
     <div data-http-only>
