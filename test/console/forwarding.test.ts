@@ -113,3 +113,28 @@ test('forwarding settings refuse bad input with an error at the field', async (c
   // Nothing was saved by the refused forms.
   assert.deepEqual(c.t.app.store.rules.list(), []);
 });
+
+test('"Send test" posts a sample receipt to what the form describes, shows the outcome and saves nothing', async (ctx) => {
+  const c = await consoleTest(ctx);
+  const receiver = await startReceiver();
+  c.defer(() => receiver.close());
+  c.t.addAccount('acme', PASSWORD);
+  await c.signIn('acme', PASSWORD);
+  await c.goto('/console/forwarding');
+  const tool = c.page.locator('#tool-console');
+  await tool.getByLabel('URL (HTTP or HTTPS)').check();
+  await tool.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await tool.getByLabel('XML').check();
+  await tool.getByRole('button', { name: 'Send test' }).click();
+  await c.page.getByRole('status').filter({ hasText: `Test receipt delivered to ${receiver.url} (200` }).waitFor();
+  assert.equal(receiver.received.length, 1);
+  assert.match(receiver.received[0]!.headers['content-type'] ?? '', /^application\/xml/);
+  // The form still shows what was typed, and nothing was saved.
+  assert.equal(await tool.getByLabel('Address', { exact: true }).inputValue(), receiver.url);
+  assert.equal(await tool.getByLabel('XML').isChecked(), true);
+  assert.deepEqual(c.t.app.store.rules.list(), []);
+
+  receiver.script.push({ status: 500 });
+  await tool.getByRole('button', { name: 'Send test' }).click();
+  await c.page.getByRole('alert').filter({ hasText: `Test receipt not delivered to ${receiver.url}` }).waitFor();
+});

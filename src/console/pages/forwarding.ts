@@ -149,9 +149,12 @@ ${section('whatsapp', routedForm(account, 'whatsapp', ctx, csrf, hidden, pending
   );
 }
 
+/** The outcome of "Send test"; it says the form is not saved yet, since the button looks like one that would. */
 function describe(result: DeliveryResult, where: string): { kind: 'ok' | 'error'; text: string } {
-  if (result.outcome === 'delivered') return { kind: 'ok', text: `Test receipt delivered to ${where} (${result.code}, ${result.durationMs} ms).` };
-  return { kind: 'error', text: `Test receipt not delivered to ${where}: ${result.reason} (${result.code}).` };
+  const unsaved = 'Not saved yet: press Save to keep these settings.';
+  if (result.outcome === 'delivered') return { kind: 'ok', text: `Test receipt delivered to ${where} (${result.code}, ${result.durationMs} ms). ${unsaved}` };
+  const code = result.reason.includes(result.code) ? '' : ` (${result.code})`;
+  return { kind: 'error', text: `Test receipt not delivered to ${where}: ${result.reason}${code}. ${unsaved}` };
 }
 
 /** Registers /console/forwarding and the per-tool posts. */
