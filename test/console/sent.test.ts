@@ -105,3 +105,33 @@ test('a WhatsApp message shows its sent, delivered and read times in the Sent vi
     assert.equal(await timeline.locator(`.badge`, { hasText: status }).count(), 1, `wanted ${status} once in the timeline`);
   }
 });
+
+test('the Sent filters find a message by recipient and type, and a bad recipient is named at its field', async (ctx) => {
+  const c = await consoleTest(ctx);
+  const acme = c.t.addAccount('acme', PASSWORD);
+  await c.signIn('acme', PASSWORD);
+  for (const to of ['+436991110001', '+436991110002']) {
+    await c.goto('/console/compose');
+    await c.page.getByLabel('Recipients').fill(to);
+    await c.page.getByLabel('Text').fill(`To ${to}`);
+    await Promise.all([c.page.waitForURL(/sent=1/), c.page.getByRole('button', { name: 'Send' }).click()]);
+  }
+  const [second, first] = c.t.app.store.messages.list({ accountId: acme.id, limit: 2 });
+  assert.ok(first && second);
+  await c.page.locator('tbody tr[data-id]').nth(1).waitFor();
+
+  await c.page.getByLabel('Recipient', { exact: true }).fill('+436991110001');
+  await c.page.getByLabel('Type').selectOption('sms');
+  await Promise.all([c.page.waitForURL(/to=%2B436991110001/), c.page.getByRole('button', { name: 'Filter' }).click()]);
+  assert.deepEqual(await c.page.locator('tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id'))), [first.id]);
+  assert.equal(await c.page.getByLabel('Recipient', { exact: true }).inputValue(), '+436991110001', 'wanted the filter shown as typed');
+
+  await c.page.getByLabel('Recipient', { exact: true }).fill('12ab');
+  const [answer] = await Promise.all([c.page.waitForResponse(/\/console\/sent\?/), c.page.getByRole('button', { name: 'Filter' }).click()]);
+  assert.equal(answer.status(), 400);
+  await c.page.getByRole('alert').filter({ hasText: 'The filter was not applied' }).waitFor();
+  const recipient = c.page.getByLabel('Recipient', { exact: true });
+  assert.equal(await recipient.inputValue(), '12ab');
+  assert.equal(await recipient.getAttribute('aria-invalid'), 'true');
+  assert.match((await c.page.locator('#f-to-error').textContent()) ?? '', /"12ab" is not a phone number/);
+});

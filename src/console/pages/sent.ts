@@ -42,17 +42,27 @@ interface Filters {
   before: string | undefined;
 }
 
+/** A filter the form cannot use, named by its field, so the page can show it there. */
+class FilterError extends HttpError {
+  constructor(
+    readonly field: 'type' | 'channel' | 'status' | 'to' | 'before',
+    message: string,
+  ) {
+    super(400, 'bad_filter', message);
+  }
+}
+
 function filtersOf(ctx: ConsoleContext, viewer: Viewer, q: SentQuery): Filters {
   const type = q.type || undefined;
-  if (type !== undefined && type !== 'sms' && type !== 'whatsapp') throw new HttpError(400, 'bad_filter', 'type must be sms or whatsapp');
+  if (type !== undefined && type !== 'sms' && type !== 'whatsapp') throw new FilterError('type', 'Type must be sms or whatsapp.');
   const channel = q.channel || undefined;
-  if (channel !== undefined && !CHANNELS.includes(channel as Channel)) throw new HttpError(400, 'bad_filter', `channel must be one of ${CHANNELS.join(', ')}`);
+  if (channel !== undefined && !CHANNELS.includes(channel as Channel)) throw new FilterError('channel', `Channel must be one of ${CHANNELS.join(', ')}.`);
   const status = q.status || undefined;
-  if (status !== undefined && !STATUSES.includes(status)) throw new HttpError(400, 'bad_filter', `status must be one of ${STATUSES.join(', ')}`);
-  const to = q.to ? q.to.trim().replace(/^(\+|00)/, '') : undefined;
-  if (to !== undefined && !/^[0-9]{1,20}$/.test(to)) throw new HttpError(400, 'bad_filter', 'recipient must be a phone number');
+  if (status !== undefined && !STATUSES.includes(status)) throw new FilterError('status', `Status must be one of ${STATUSES.join(', ')}.`);
+  const to = q.to?.trim() ? q.to.trim().replace(/^(\+|00)/, '') : undefined;
+  if (to !== undefined && !/^[0-9]{1,20}$/.test(to)) throw new FilterError('to', `"${q.to!.trim()}" is not a phone number: enter the whole number, e.g. +436991234567.`);
   const before = q.before || undefined;
-  if (before !== undefined && !/^\d{1,16}$/.test(before)) throw new HttpError(400, 'bad_filter', 'not a page this console links to');
+  if (before !== undefined && !/^\d{1,16}$/.test(before)) throw new FilterError('before', 'That is not a page this console links to.');
   return { account: ctx.accountFor(viewer, q.account), type, channel: channel as Channel | undefined, status, to, before };
 }
 
@@ -102,8 +112,15 @@ function rows(ctx: ConsoleContext, viewer: Viewer, messages: StoredMessage[]): H
   )}`;
 }
 
-function select(name: string, label: string, options: string[], value: string | undefined): Html {
-  return html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"><option value="">Any</option>${options.map((o) => html`<option${attr('selected', o === value)}>${o}</option>`)}</select></div>`;
+/** The error of one filter field, linked to it by id. */
+function fieldError(error: FilterError | null, name: string): Html {
+  return error?.field === name ? html`<p class="field-error" id="f-${name}-error">${error.message}</p>` : html``;
+}
+
+const invalid = (error: FilterError | null, name: string): Html => (error?.field === name ? html` aria-invalid="true" aria-describedby="f-${name}-error"` : html``);
+
+function select(name: string, label: string, options: string[], value: string | undefined, error: FilterError | null = null): Html {
+  return html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"${invalid(error, name)}><option value="">Any</option>${options.map((o) => html`<option${attr('selected', o === value)}>${o}</option>`)}</select>${fieldError(error, name)}</div>`;
 }
 
 function list(ctx: ConsoleContext, f: Filters): StoredMessage[] {
@@ -118,26 +135,44 @@ function list(ctx: ConsoleContext, f: Filters): StoredMessage[] {
   });
 }
 
+/** The filter form; after a bad filter it shows what was typed, with the error at its field. */
+function filterForm(viewer: Viewer, accounts: string[], values: SentQuery, error: FilterError | null): Html {
+  return html`<form method="get" action="/console/sent" class="filters" aria-label="Filter messages" novalidate>
+  ${viewer.kind === 'operator' ? select('account', 'Account', accounts, values.account) : ''}
+  ${select('type', 'Type', ['sms', 'whatsapp'], values.type, error)}
+  ${select('channel', 'Channel', CHANNELS, values.channel, error)}
+  ${select('status', 'Status', STATUSES, values.status, error)}
+  <div><label for="f-to">Recipient</label><input id="f-to" name="to" inputmode="tel" value="${values.to ?? ''}"${invalid(error, 'to')}>${fieldError(error, 'to')}</div>
+  <div class="actions"><button type="submit">Filter</button> <a href="/console/sent">Clear</a></div>
+</form>`;
+}
+
 function render(ctx: ConsoleContext, request: FastifyRequest<{ Querystring: SentQuery }>, reply: FastifyReply, viewer: Viewer): FastifyReply {
-  const f = filtersOf(ctx, viewer, request.query);
+  const accounts = viewer.kind === 'operator' ? ctx.deps.store.accounts.list().map((a) => a.systemId) : [];
+  let f: Filters;
+  try {
+    f = filtersOf(ctx, viewer, request.query);
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    // A bad filter keeps the user on Sent with the form as typed, not on an error page.
+    return ctx.send(
+      request,
+      reply,
+      { title: 'Sent', current: 'sent', status: 400, flash: { kind: 'error', text: `The filter was not applied: ${err.message}` } },
+      html`<h1>Sent</h1>${filterForm(viewer, accounts, request.query, err)}<p><a href="/console/sent">Show all messages</a></p>`,
+    );
+  }
   const found = list(ctx, f);
   const messages = found.slice(0, PAGE_SIZE);
   const older = found.length > PAGE_SIZE ? messages[messages.length - 1]!.id : null;
   const sent = Number(request.query.sent);
-  const accounts = viewer.kind === 'operator' ? ctx.deps.store.accounts.list().map((a) => a.systemId) : [];
+  const shown: SentQuery = { account: f.account?.systemId, type: f.type, channel: f.channel, status: f.status, to: request.query.to?.trim() || undefined };
   return ctx.send(
     request,
     reply,
     { title: 'Sent', current: 'sent', flash: Number.isInteger(sent) && sent > 0 ? { kind: 'ok', text: sent === 1 ? 'Message sent.' : `${sent} messages sent.` } : null },
     html`<h1>Sent</h1>
-<form method="get" action="/console/sent" class="filters" aria-label="Filter messages">
-  ${viewer.kind === 'operator' ? select('account', 'Account', accounts, f.account?.systemId) : ''}
-  ${select('type', 'Type', ['sms', 'whatsapp'], f.type)}
-  ${select('channel', 'Channel', CHANNELS, f.channel)}
-  ${select('status', 'Status', STATUSES, f.status)}
-  <div><label for="f-to">Recipient</label><input id="f-to" name="to" inputmode="tel" value="${f.to ?? ''}"></div>
-  <div class="actions"><button type="submit">Filter</button> <a href="/console/sent">Clear</a></div>
-</form>
+${filterForm(viewer, accounts, shown, null)}
 <div class="table-wrap">
 <table class="messages">
   <caption class="visually-hidden">Sent messages, newest first</caption>
