@@ -100,14 +100,15 @@ function rows(ctx: ConsoleContext, viewer: Viewer, messages: StoredMessage[]): H
   const times = timesByMessage(ctx.deps.store.events.forMessages(messages.map((m) => m.id)));
   const names = viewer.kind === 'operator' ? new Map(ctx.deps.store.accounts.list().map((a) => [a.id, a.systemId])) : null;
   return html`${messages.map(
+    // data-label: at phone width each row is a card and the cells name themselves (console.css).
     (m) => html`<tr data-id="${m.id}" data-status="${m.status}">
-  <td>${timeCell(m.submittedAt)}</td>
-  ${names ? html`<td>${names.get(m.accountId) ?? m.accountId}</td>` : ''}
-  <td>${m.channel}</td>
-  <td>${m.messageType === 'sms' ? 'SMS' : 'WhatsApp'}${m.partCount && m.partCount > 1 ? html` <span class="parts">(${m.partCount} parts)</span>` : ''}</td>
-  <td><a href="/console/messages/${m.id}">+${m.destAddr}</a></td>
-  <td>${statusBadge(m.status)}</td>
-  <td>${statusTimes(m, times.get(m.id))}</td>
+  <td data-label="Submitted">${timeCell(m.submittedAt)}</td>
+  ${names ? html`<td data-label="Account">${names.get(m.accountId) ?? m.accountId}</td>` : ''}
+  <td data-label="Channel">${m.channel}</td>
+  <td data-label="Type">${m.messageType === 'sms' ? 'SMS' : 'WhatsApp'}${m.partCount && m.partCount > 1 ? html` <span class="parts">(${m.partCount} parts)</span>` : ''}</td>
+  <td data-label="To"><a href="/console/messages/${m.id}">+${m.destAddr}</a></td>
+  <td data-label="Status">${statusBadge(m.status)}</td>
+  <td data-label="Status times">${statusTimes(m, times.get(m.id))}</td>
 </tr>`,
   )}`;
 }
