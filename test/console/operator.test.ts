@@ -109,3 +109,37 @@ test('only the operator reaches the operator page and the switch', async (ctx) =
   assert.equal(post.status(), 403);
   assert.notEqual(c.t.app.store.settings.get('forwarding.enabled'), 'off', 'wanted the switch untouched');
 });
+
+test('the operator sees a failed delivery with its error and retries it', async (ctx) => {
+  const c = await consoleTest(ctx, ALWAYS_DELIVERED);
+  // The first answer is a 400: failed without retry (SPEC §5); the retry then gets the fallback 200.
+  const receiver = await startReceiver();
+  receiver.script.push({ status: 400 });
+  c.defer(() => receiver.close());
+  const acme = c.t.addAccount('acme', PASSWORD);
+  const target = c.t.app.store.targets.add({ name: 'acme-hook', type: 'http', url: receiver.url, to: null, queueUrl: null, format: 'json', secret: null });
+  c.t.app.store.rules.add({ accountId: acme.id, channel: 'console', messageType: 'sms', targetId: target.id, statuses: null, format: null });
+  c.t.app.forwarding.policy.reload();
+  c.t.app.forwarding.worker.reloadTargets();
+
+  await c.signIn('operator', OPERATOR_PASSWORD);
+  const m = await composeFor(c, 'acme', acme.id, '+436991250001');
+  const failed = await eventually(() => c.t.app.store.outbox.list({ messageId: m.id, state: 'failed', limit: 1 })[0] ?? false, 10_000, 'the forward failed');
+
+  await c.goto('/console/operator');
+  const row = c.page.locator(`tr[data-outbox="${failed.id}"]`);
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /acme-hook/);
+  assert.match((await row.textContent()) ?? '', /400/, 'wanted the last error shown');
+  await Promise.all([c.page.waitForURL(/done=1$/), row.getByRole('button', { name: `Retry delivery ${failed.id}` }).click()]);
+  assert.equal(await c.page.getByRole('status').first().textContent(), '1 delivery queued again.');
+  await eventually(() => c.t.app.store.outbox.list({ messageId: m.id, limit: 1 })[0]?.state === 'delivered', 10_000, 'the retried forward delivered');
+  assert.equal(receiver.received.length, 2);
+  assert.equal(receiver.received[1]!.status, 200);
+
+  // The message's page shows both attempts of that forward.
+  await c.goto(`/console/messages/${m.id}`);
+  const forward = c.page.locator(`tr[data-outbox="${failed.id}"]`);
+  await forward.locator('.state.delivered').waitFor();
+  assert.equal(await forward.locator('ul.times li').count(), 2, 'wanted the failed and the retried attempt listed');
+});

@@ -81,3 +81,22 @@ test('a POST without its CSRF token (or with a wrong one, or from another origin
   const after = await c.page.request.get(`${c.origin}/console/sent/rows`);
   assert.equal(after.status(), 401, 'wanted the live rows refused after sign-out');
 });
+
+test('failed sign-ins count toward the brute-force limit: the account is then refused with 429 and a clear message', async (ctx) => {
+  const c = await consoleTest(ctx, { 'security.bruteForce': { delayMs: 0, maxFailuresPerSystemId: 2, lockoutSec: 60 } });
+  c.t.addAccount('acme', PASSWORD);
+  await c.goto('/console/sign-in');
+  const attempt = async (password: string): Promise<number> => {
+    await c.page.getByLabel('System ID').fill('acme');
+    await c.page.getByLabel('Password').fill(password);
+    const [answer] = await Promise.all([c.page.waitForResponse((r) => r.request().method() === 'POST'), c.page.getByRole('button', { name: 'Sign in' }).click()]);
+    await c.page.waitForLoadState();
+    return answer.status();
+  };
+  assert.equal(await attempt('wrong-1'), 401);
+  assert.equal(await attempt('wrong-2'), 401);
+  // Locked: even the right password is refused, and the page says why and for how long.
+  assert.equal(await attempt(PASSWORD), 429);
+  assert.match((await c.page.getByRole('alert').textContent()) ?? '', /^Too many failed sign-ins: try again in \d+ s\.$/);
+  assert.match(c.page.url(), /\/console\/sign-in$/);
+});

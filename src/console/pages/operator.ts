@@ -69,7 +69,15 @@ export function operatorRoutes(app: FastifyInstance, ctx: ConsoleContext): void 
   app.get('/operator', (request: FastifyRequest<{ Querystring: { done?: string } }>, reply) => {
     requireOperator(ctx.viewer(request));
     const done = request.query.done;
-    const flash = done === 'on' || done === 'off' ? { kind: 'ok' as const, text: `Forwarding switched ${done}.` } : /^\d+$/.test(done ?? '') ? { kind: 'ok' as const, text: `${done} deliveries queued again.` } : null;
+    const retried = /^\d+$/.test(done ?? '') ? Number(done) : null;
+    const flash =
+      done === 'on' || done === 'off'
+        ? { kind: 'ok' as const, text: `Forwarding switched ${done}.` }
+        : retried === null
+          ? null
+          : retried === 0
+            ? { kind: 'error' as const, text: 'Nothing was queued again: that delivery is no longer failed (it may have been retried already).' }
+            : { kind: 'ok' as const, text: retried === 1 ? '1 delivery queued again.' : `${retried} deliveries queued again.` };
     return render(ctx, request, reply, flash);
   });
 

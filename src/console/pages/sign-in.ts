@@ -5,7 +5,6 @@
  * user name is refused (429) before any password is checked.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { lockoutText } from '../../security/login-guard.js';
 import { plainAddress } from '../../smpp/ip-allow.js';
 import { verifyPassword } from '../../store/secrets.js';
 import type { ConsoleContext } from '../context.js';
@@ -57,7 +56,7 @@ export function signInRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const attempt = { address: plainAddress(request.ip), systemId: user };
     const { guard, store, operator } = ctx.deps;
     const locked = guard.locked(attempt);
-    if (locked) return form(ctx, request, reply.header('retry-after', String(locked.retryAfterSec)), { user, next }, `Too many failed sign-ins: ${lockoutText(locked)}.`, 429);
+    if (locked) return form(ctx, request, reply.header('retry-after', String(locked.retryAfterSec)), { user, next }, `Too many failed sign-ins: try again in ${locked.retryAfterSec} s.`, 429);
     let signedIn = false;
     if (user === operator.user) {
       if (await isOperator(operator, user, password)) {
