@@ -62,6 +62,25 @@ function destinationForms() {
   });
 }
 
+/**
+ * Replaces the content of `el`. A keyboard user whose focus is on a link or button inside it
+ * would otherwise be thrown back to the top of the page at every status change: focus moves to
+ * the same link (same href) or button (same name and value) in the new content.
+ * @param {Element} el @param {string} body
+ */
+function replaceKeepingFocus(el, body) {
+  const active = document.activeElement;
+  /** @type {string | null} */
+  let selector = null;
+  if (active && el.contains(active)) {
+    const href = active.getAttribute('href');
+    if (href) selector = `a[href="${CSS.escape(href)}"]`;
+    else if (active.tagName === 'BUTTON') selector = `button[name="${CSS.escape(active.getAttribute('name') ?? '')}"][value="${CSS.escape(active.getAttribute('value') ?? '')}"]`;
+  }
+  el.innerHTML = body;
+  if (selector) /** @type {HTMLElement | null} */ (el.querySelector(selector))?.focus();
+}
+
 function liveUpdates() {
   const live = document.querySelectorAll('[data-live]');
   if (live.length === 0) return;
@@ -83,7 +102,7 @@ function liveUpdates() {
           const body = await res.text();
           if (body !== last.get(el)) {
             last.set(el, body);
-            el.innerHTML = body;
+            replaceKeepingFocus(el, body);
           }
         } catch {
           // the server is restarting: try again next time

@@ -60,9 +60,12 @@ test('an SMS with a receipt request turns delivered in the Sent view, with its t
   assert.notEqual(first, 'delivered', 'wanted the message still on its way when Sent was first shown (the test relies on the live update)');
   assert.equal(await row.locator('td').nth(1).textContent(), 'console');
   assert.match((await row.getByRole('link').textContent()) ?? '', /\+436991234567/);
+  // A keyboard user on the row keeps their place when the row is updated.
+  await row.getByRole('link').focus();
 
   await c.page.locator(`tr[data-id="${m.id}"][data-status="delivered"]`).waitFor({ timeout: 10_000 });
   await assertSameDocument(c.page);
+  assert.equal(await c.page.evaluate(`document.activeElement?.getAttribute('href') ?? null`), `/console/messages/${m.id}`, 'wanted the focus kept on the row link across the live update');
   const delivered = c.t.app.store.events.forMessage(m.id).find((e) => e.status === 'delivered');
   assert.ok(delivered, 'wanted a delivered event in the store');
   assert.equal(await shownTime(c.page, m.id, 'delivered'), new Date(delivered.occurredAt).toISOString(), 'wanted the delivery time of the event in the row');
