@@ -115,3 +115,18 @@ test('the compose form names every problem at its field and keeps what was typed
   await c.page.getByRole('button', { name: 'Send' }).click();
   await c.page.locator('#text-error').filter({ hasText: 'The text is 1531 characters long; at most 1530.' }).waitFor();
 });
+
+test('over the account rate, compose says so and keeps the message as typed', async (ctx) => {
+  const c = await consoleTest(ctx);
+  const acme = c.t.addAccount('acme', PASSWORD, { rate: 1 });
+  await c.signIn('acme', PASSWORD);
+  await c.goto('/console/compose');
+  await c.page.getByLabel('Recipients').fill('+436991234561, +436991234562, +436991234563');
+  await c.page.getByLabel('Text').fill('Three at once');
+  const [answer] = await Promise.all([c.page.waitForResponse((r) => r.request().method() === 'POST'), c.page.getByRole('button', { name: 'Send' }).click()]);
+  assert.equal(answer.status(), 429);
+  assert.match((await c.page.getByRole('alert').textContent()) ?? '', /over the account's rate of 1 messages per second \(3 recipients count as 3 messages\)/);
+  assert.equal(await c.page.getByLabel('Text').inputValue(), 'Three at once');
+  assert.equal(await c.page.getByLabel('Recipients').inputValue(), '+436991234561, +436991234562, +436991234563');
+  assert.deepEqual(c.t.app.store.messages.list({ accountId: acme.id, limit: 5 }), []);
+});

@@ -5,7 +5,6 @@
  * forwarding settings then send on. Answered only once every message is committed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../../errors.js';
 import { smsText } from '../../intake/sms-text.js';
 import { newTransferId, submitAll, textMessage } from '../../intake/text-message.js';
 import type { Submission } from '../../smpp/context.js';
@@ -87,14 +86,16 @@ function counterText(values: ComposeValues): string {
   return `${values.text.length} characters · ${encoded.dataCoding === 0 ? 'GSM 7-bit' : 'UCS-2'} · ${encoded.parts} SMS`;
 }
 
-function render(ctx: ConsoleContext, request: FastifyRequest, reply: FastifyReply, viewer: Viewer, values: ComposeValues, errors: Errors, status = 200): FastifyReply {
+/** `problem`: why nothing was sent when no one field is to blame (the rate limit). */
+function render(ctx: ConsoleContext, request: FastifyRequest, reply: FastifyReply, viewer: Viewer, values: ComposeValues, errors: Errors, status = 200, problem: string | null = null): FastifyReply {
   const csrf = ctx.csrf(request, reply);
   const accounts = viewer.kind === 'operator' ? ctx.deps.store.accounts.list() : [];
   const failed = Object.keys(errors).length > 0;
+  const flash = problem ? { kind: 'error' as const, text: problem } : failed ? { kind: 'error' as const, text: 'The message was not sent: see the marked fields.' } : null;
   return ctx.send(
     request,
     reply,
-    { title: 'Compose', current: 'compose', status, flash: failed ? { kind: 'error', text: 'The message was not sent: see the marked fields.' } : null },
+    { title: 'Compose', current: 'compose', status, flash },
     html`<h1>Compose</h1>
 <form method="post" action="/console/compose" class="card compose" novalidate>
   ${csrfField(csrf)}
@@ -153,7 +154,9 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const { deps } = ctx;
     if (!deps.takeTokens(account, recipients.length)) {
       deps.metrics.submits.inc({ channel: 'console', result: 'throttled' });
-      throw new HttpError(429, 'rate_limited', `Over the account's rate of ${account.rate} messages per second: wait a moment and send again.`);
+      // The form comes back as typed, so "send again" is one click, not retyping the message.
+      const problem = `Not sent: over the account's rate of ${account.rate} messages per second${recipients.length > 1 ? ` (${recipients.length} recipients count as ${recipients.length} messages)` : ''}. Wait a moment and send again.`;
+      return render(ctx, request, reply.header('retry-after', '1'), viewer, values, {}, 429, problem);
     }
     const now = Date.now();
     const transferId = recipients.length > 1 ? newTransferId(now) : null;
