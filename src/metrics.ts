@@ -28,6 +28,9 @@ export class Metrics {
   readonly relayReceipts: Counter<'upstream' | 'result'>;
   readonly authFailures: Counter<'interface'>;
   readonly authLockouts: Counter<'interface'>;
+  /** submits{channel=smpp,result=accepted} and submitLatency{channel=smpp}, bound once: the SMPP submit path counts every message, and resolving labels each time costs a hash per message. */
+  readonly smppAccepted: { inc(): void };
+  readonly smppSubmitLatency: { observe(seconds: number): void };
   private sources: GaugeSources | null = null;
 
   constructor() {
@@ -42,6 +45,8 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
+    this.smppAccepted = this.submits.labels({ channel: 'smpp', result: 'accepted' });
+    this.smppSubmitLatency = this.submitLatency.labels({ channel: 'smpp' });
     this.forwardLatency = new Histogram({
       name: 'smscd_forward_seconds',
       help: 'Duration of one forwarding attempt',

@@ -7,7 +7,6 @@
  * `mailback` target per address), as replies to the mail.
  */
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { readPem } from '../config/read-pem.js';
 import type { Config } from '../config/schema.js';
@@ -32,6 +31,8 @@ import { resolveSender } from './sender.js';
 const MAX_TEXT = { sms: 1530, whatsapp: 4096 } as const;
 /** ms server.close() waits for open sessions before it drops them. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/** mailparser (with its charset tables, about 30 MB) is loaded with the first mail, not at start. */
+let mailparser: Promise<typeof import('mailparser')> | null = null;
 
 /** The e-mail interface's collaborators. */
 export interface EmailDeps {
@@ -177,6 +178,7 @@ export class EmailServer {
     const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     // Checked again: the account may have been changed or removed since MAIL FROM.
     const account = resolveSender(deps.store.accounts, from, accountIdOf(session), deps.config.requireAuth);
+    const { simpleParser } = await (mailparser ??= import('mailparser'));
     const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
     const text = mailText(mail);
     if (text.length === 0) throw new SmtpReplyError(554, 'the mail has no text: write the message in the body (or the Subject)');

@@ -4,13 +4,7 @@
  * message id as group and the notificationId as deduplication id. SQS limits (references.md
  * "SQS"): 1 MiB per message and 1 MiB per batch, body plus attributes.
  */
-import {
-  SQSClient,
-  SendMessageBatchCommand,
-  type MessageAttributeValue,
-  type SendMessageBatchCommandOutput,
-  type SendMessageBatchRequestEntry,
-} from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SQSClient, SendMessageBatchCommandOutput, SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { SqsSettings } from '../../config/schema.js';
 import { excerpt, type Delivery, type DeliveryResult, type Target, type TargetSpec } from './target.js';
 
@@ -149,7 +143,11 @@ export function createSqsTarget(spec: TargetSpec, settings: SqsSettings): Target
   const refused = refusal(spec);
   // The queue's name decides, as in SQS itself: only a name ending in .fifo is a FIFO queue.
   const fifo = queueUrl.replace(/\/+$/, '').endsWith('.fifo');
-  const client = new SQSClient({
+  // The SDK is loaded with the first SQS target that sends (about 20 MB a server without SQS targets never pays).
+  let sdk: Promise<{ client: SQSClient; command: typeof import('@aws-sdk/client-sqs').SendMessageBatchCommand }> | null = null;
+  const connect = (): NonNullable<typeof sdk> =>
+    (sdk ??= import('@aws-sdk/client-sqs').then(({ SQSClient, SendMessageBatchCommand }) => ({ client: newClient(SQSClient), command: SendMessageBatchCommand })));
+  const newClient = (Client: typeof SQSClient): SQSClient => new Client({
     region: settings.region,
     ...(settings.endpoint !== null ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials !== null ? { credentials: { accessKeyId: settings.credentials.accessKeyId, secretAccessKey: settings.credentials.secretAccessKey } } : {}),
@@ -180,7 +178,8 @@ export function createSqsTarget(spec: TargetSpec, settings: SqsSettings): Target
     const elapsed = (): number => Math.round(performance.now() - started);
     let answer: SendMessageBatchCommandOutput;
     try {
-      answer = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: call.map((p) => p.entry) }));
+      const { client, command: SendMessageBatch } = await connect();
+      answer = await client.send(new SendMessageBatch({ QueueUrl: queueUrl, Entries: call.map((p) => p.entry) }));
     } catch (err) {
       const failure = classifySqsError(err);
       const durationMs = elapsed();
@@ -241,7 +240,7 @@ export function createSqsTarget(spec: TargetSpec, settings: SqsSettings): Target
     async close() {
       if (closed) return;
       closed = true;
-      client.destroy();
+      if (sdk) (await sdk).client.destroy();
     },
   };
 }

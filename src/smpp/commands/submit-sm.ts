@@ -30,8 +30,8 @@ function accept(session: SmppSession, pdu: Pdu, message: NewMessage, responseId:
     const respond = (): void => {
       session.write(encodeCStringResponse(responseId, pdu.sequence, id));
       session.end();
-      ctx.metrics.submits.inc({ channel: 'smpp', result: 'accepted' });
-      ctx.metrics.submitLatency.observe({ channel: 'smpp' }, (performance.now() - started) / 1000);
+      ctx.metrics.smppAccepted.inc();
+      ctx.metrics.smppSubmitLatency.observe((performance.now() - started) / 1000);
     };
     if (decision.responseDelayMs === 0) {
       respond();
