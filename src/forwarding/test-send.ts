@@ -9,8 +9,12 @@ import { encodeDocument } from './formats/encode.js';
 import { targetFactory } from './targets/factory.js';
 import type { DeliveryResult, TargetSpec } from './targets/target.js';
 
-/** Delivers one sample receipt to `spec` and closes the connection again. */
-export async function sendTestEvent(forwarding: Config['forwarding'], spec: TargetSpec, account = 'test'): Promise<DeliveryResult> {
+/**
+ * Delivers one sample receipt to `spec` and closes the connection again. `sample`: an SMS
+ * delivery report (default) or a WhatsApp status change, so the receiver sees the document
+ * it will get.
+ */
+export async function sendTestEvent(forwarding: Config['forwarding'], spec: TargetSpec, account = 'test', sample: { messageType: 'sms' | 'whatsapp'; channel: string } = { messageType: 'sms', channel: 'smpp' }): Promise<DeliveryResult> {
   const now = Date.now();
   const doc = buildDocument(
     {
@@ -19,8 +23,8 @@ export async function sendTestEvent(forwarding: Config['forwarding'], spec: Targ
       errorCode: 0,
       occurredAt: now,
       messageId: '100000000000',
-      messageType: 'sms',
-      channel: 'smpp',
+      messageType: sample.messageType,
+      channel: sample.channel,
       account,
       clientRef: 'smscd-target-test',
       sourceAddr: '436601234567',

@@ -134,7 +134,20 @@ test('"Send test" posts a sample receipt to what the form describes, shows the o
   assert.equal(await tool.getByLabel('XML').isChecked(), true);
   assert.deepEqual(c.t.app.store.rules.list(), []);
 
+  assert.equal(xmlField(receiver.received[0]!.body, 'messageType'), 'deliveryReport');
+  assert.equal(xmlField(receiver.received[0]!.body, 'channel'), 'console');
+
+  // WhatsApp's test is a WhatsApp status change, as its real forwards will be.
+  const whatsapp = c.page.locator('#tool-whatsapp');
+  await whatsapp.getByLabel('URL (HTTP or HTTPS)').check();
+  await whatsapp.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await whatsapp.getByRole('button', { name: 'Send test' }).click();
+  await c.page.getByRole('status').filter({ hasText: 'Test receipt delivered' }).waitFor();
+  const sample = JSON.parse(receiver.received[1]!.body) as Record<string, unknown>;
+  assert.equal(sample.messageType, 'statusChange');
+  assert.equal(sample.deliveredAs, 'whatsapp');
+
   receiver.script.push({ status: 500 });
-  await tool.getByRole('button', { name: 'Send test' }).click();
+  await whatsapp.getByRole('button', { name: 'Send test' }).click();
   await c.page.getByRole('alert').filter({ hasText: `Test receipt not delivered to ${receiver.url}` }).waitFor();
 });

@@ -180,7 +180,8 @@ export function forwardingRoutes(app: FastifyInstance, ctx: ConsoleContext): voi
       if (field(body, 'action') === 'test') {
         if (!routed || !input || input.mode === 'none') throw new SettingsError('mode', 'Choose where to forward to before sending a test.');
         const spec = { id: 0, ...targetSpecOf(input, consoleTargetName(account, tool), store.targets.byName(consoleTargetName(account, tool))?.secret ?? null) };
-        const result = await sendTestEvent(ctx.deps.config.forwarding, spec, account.systemId);
+        const sample = tool === 'whatsapp' ? { messageType: 'whatsapp' as const, channel: 'console' } : { messageType: 'sms' as const, channel: 'console' };
+        const result = await sendTestEvent(ctx.deps.config.forwarding, spec, account.systemId, sample);
         ctx.deps.log.info({ tool, account: account.systemId, type: spec.type, outcome: result.outcome, code: result.code }, 'console: test receipt sent');
         return render(ctx, request, reply, viewer, account, describe(result, input.address), { tool, input });
       }
