@@ -4,10 +4,12 @@
  * form names each problem at its field. Also the live character and part counter.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { smsText } from '../../src/intake/sms-text.js';
-import { consoleTest, OPERATOR_PASSWORD, PASSWORD } from '../helpers/browser.js';
+import { closeSharedBrowser, consoleTest, OPERATOR_PASSWORD, PASSWORD } from '../helpers/browser.js';
+
+after(closeSharedBrowser);
 
 // Evaluated in the page (the test's TypeScript has no DOM types, so these are strings).
 /** Names of visible form controls without a label (label element, aria-label or aria-labelledby). */

@@ -4,12 +4,14 @@
  * forwarding"; bad input gets an error at its field.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { StoredMessage } from '../../src/store/messages.js';
-import { ALWAYS_DELIVERED, consoleTest, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
+import { ALWAYS_DELIVERED, closeSharedBrowser, consoleTest, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
 import { startReceiver } from '../helpers/http-receiver.js';
+
+after(closeSharedBrowser);
 
 /** Sends one SMS with a receipt request through the compose form; resolves with the stored message. */
 async function composeSms(c: ConsoleTest, accountId: number, to: string, text: string): Promise<StoredMessage> {

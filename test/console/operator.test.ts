@@ -4,13 +4,15 @@
  * no SMPP receipts are owed, while events are still recorded.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { StoredMessage } from '../../src/store/messages.js';
-import { ALWAYS_DELIVERED, consoleTest, OPERATOR_PASSWORD, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
+import { ALWAYS_DELIVERED, closeSharedBrowser, consoleTest, OPERATOR_PASSWORD, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
 import { startReceiver } from '../helpers/http-receiver.js';
 import { DeliverCollector } from '../helpers/receipts.js';
 import { bind, call, submitFields } from '../helpers/smpp-client.js';
+
+after(closeSharedBrowser);
 
 /** The operator composes an SMS with a receipt request for `systemId`; resolves with the stored message. */
 async function composeFor(c: ConsoleTest, systemId: string, accountId: number, to: string): Promise<StoredMessage> {

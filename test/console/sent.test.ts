@@ -4,11 +4,13 @@
  * delivered and read times — both by the live updates, without a reload.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { StoredMessage } from '../../src/store/messages.js';
-import { ALWAYS_DELIVERED, consoleTest, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
+import { ALWAYS_DELIVERED, closeSharedBrowser, consoleTest, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
+
+after(closeSharedBrowser);
 
 /** Marks the loaded document, so a later check can tell that it was never reloaded. */
 async function markDocument(page: Page): Promise<void> {

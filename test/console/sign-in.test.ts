@@ -4,8 +4,10 @@
  * origin, is refused with 403 even with a valid session; sign-out ends the session.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { consoleTest, PASSWORD } from '../helpers/browser.js';
+import { after, test } from 'node:test';
+import { closeSharedBrowser, consoleTest, PASSWORD } from '../helpers/browser.js';
+
+after(closeSharedBrowser);
 
 test('a wrong password is refused: the browser stays on sign-in with an error and no session', async (ctx) => {
   const c = await consoleTest(ctx);

@@ -30,6 +30,25 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
+let shared: Promise<Browser> | null = null;
+
+/**
+ * One Chromium per test file (starting it is most of a short test's time); each test gets its
+ * own browser context, so no cookies or storage cross from one test to the next. A file that
+ * uses consoleTest calls `after(closeSharedBrowser)`, or its process would not exit.
+ */
+function sharedBrowser(): Promise<Browser> {
+  shared ??= launchChromium();
+  return shared;
+}
+
+/** Closes the file's shared Chromium (for a top-level `after`). */
+export async function closeSharedBrowser(): Promise<void> {
+  const browser = shared;
+  shared = null;
+  if (browser) await (await browser).close();
+}
+
 /** A console test: the app, the browser page, and where the console is. */
 export interface ConsoleTest {
   t: TestApp;
@@ -51,9 +70,9 @@ function slug(name: string): string {
 
 /**
  * Starts smscd (short simulator delays, 200 ms live updates, private targets allowed, a known
- * operator password, `overrides` on top) and Chromium with one page. After the test the last
- * page is saved to test-artifacts/console/<test name>.png (also when the test failed), then the
- * browser and the app stop.
+ * operator password, `overrides` on top) and a fresh browser context with one page. After the
+ * test the last page is saved to test-artifacts/console/<test name>.png (also when the test
+ * failed), then the context closes and the app stops.
  */
 export async function consoleTest(ctx: TestContext, overrides: Record<string, unknown> = {}): Promise<ConsoleTest> {
   const defer = cleanup(ctx);
@@ -66,10 +85,10 @@ export async function consoleTest(ctx: TestContext, overrides: Record<string, un
     ...overrides,
   });
   defer(() => t.stop());
-  const browser = await launchChromium();
-  defer(() => browser.close());
+  const browser = await sharedBrowser();
   // A laptop-sized window; the phone-width test makes its own.
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  defer(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   defer(async () => {
