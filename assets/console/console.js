@@ -81,6 +81,22 @@ function replaceKeepingFocus(el, body) {
   if (selector) /** @type {HTMLElement | null} */ (el.querySelector(selector))?.focus();
 }
 
+/** Tells the user, at the top of the page, that the statuses shown are no longer updated. @param {string} why */
+function liveStopped(why) {
+  const main = document.querySelector('main');
+  if (!main) return;
+  const note = document.createElement('p');
+  note.className = 'flash error';
+  note.setAttribute('role', 'alert');
+  note.dataset.liveStopped = '';
+  note.append(`Live updates stopped: ${why}. `);
+  const link = document.createElement('a');
+  link.href = `/console/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`;
+  link.textContent = 'Sign in again';
+  note.append(link);
+  main.prepend(note);
+}
+
 function liveUpdates() {
   const live = document.querySelectorAll('[data-live]');
   if (live.length === 0) return;
@@ -96,8 +112,12 @@ function liveUpdates() {
         if (!url) continue;
         try {
           const res = await fetch(url, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
-          // Signed out, or the page is gone: stop asking.
-          if (res.status === 401 || res.status === 403 || res.status === 404) stopped = true;
+          // Signed out, or the page is gone: stop asking, and say so — a page that silently
+          // stops changing looks like messages that stopped changing.
+          if (res.status === 401 || res.status === 403 || res.status === 404) {
+            if (!stopped) liveStopped(res.status === 401 ? 'you are signed out (or the session ended)' : 'this page is no longer available');
+            stopped = true;
+          }
           if (!res.ok) continue;
           const body = await res.text();
           if (body !== last.get(el)) {

@@ -140,3 +140,21 @@ test('the Sent filters find a message by recipient and type, and a bad recipient
   assert.equal(await recipient.getAttribute('aria-invalid'), 'true');
   assert.match((await c.page.locator('#f-to-error').textContent()) ?? '', /"12ab" is not a phone number/);
 });
+
+test('when the session ends, the Sent view says that live updates stopped and links to sign-in', async (ctx) => {
+  const c = await consoleTest(ctx);
+  c.t.addAccount('acme', PASSWORD);
+  await c.signIn('acme', PASSWORD);
+  await markDocument(c.page);
+  // The session ends elsewhere (another tab signed out, or it expired).
+  c.t.app.store.db.prepare('DELETE FROM console_sessions').run();
+  const note = c.page.locator('[data-live-stopped]');
+  await note.waitFor();
+  assert.equal(await note.getAttribute('role'), 'alert');
+  assert.match((await note.textContent()) ?? '', /^Live updates stopped: you are signed out \(or the session ended\)\. Sign in again$/);
+  await assertSameDocument(c.page);
+  await Promise.all([c.page.waitForURL(/\/console\/sign-in\?next=%2Fconsole%2Fsent$/), note.getByRole('link', { name: 'Sign in again' }).click()]);
+  await c.page.getByLabel('System ID').fill('acme');
+  await c.page.getByLabel('Password').fill(PASSWORD);
+  await Promise.all([c.page.waitForURL(/\/console\/sent$/), c.page.getByRole('button', { name: 'Sign in' }).click()]);
+});
