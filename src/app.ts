@@ -226,14 +226,12 @@ function createIntake(store: Store, scheduler: DeliveryScheduler, relay: RelayWo
       let relayed = 0;
       const ids = store.transaction(() =>
         submissions.map(({ message, plan }) => {
-          const id = store.messages.insert(message);
           // A message routed upstream waits in relay_messages instead of the simulator's timers.
           const upstream = relay.route(message);
+          const id = store.messages.insert(message, upstream === null ? plan : null);
           if (upstream !== null) {
             relay.enqueue(id, upstream, message);
             relayed++;
-          } else {
-            store.simulated.insert(id, plan);
           }
           return id;
         }),

@@ -1,6 +1,6 @@
 /**
  * Turns the simulator's stored timers into status events when they fall due. Timers live in
- * `simulated_deliveries`, so after a restart `start()` picks up every pending delivery.
+ * the `sim_*` columns of `messages`, so after a restart `start()` picks up every pending delivery.
  */
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';

@@ -1,6 +1,6 @@
 /**
  * The delivery simulator's decisions (SPEC §4): for each accepted message, what happens and when.
- * Pure given its random source: the caller stores the plan (simulated_deliveries) and a scheduler
+ * Pure given its random source: the caller stores the plan (the sim_* columns of its message) and a scheduler
  * turns it into status events when it is due.
  */
 import type { Config, PrefixRule, SimulatedStatus, TestNumber } from '../config/schema.js';

@@ -1,5 +1,6 @@
 /** Repository for the `messages` table. */
 import type { Database, Statement } from 'better-sqlite3';
+import { remainingColumn, type PlannedDelivery } from './simulated-deliveries.js';
 
 /** The interface a message came in by (SPEC §1). */
 export type Channel = 'smpp' | 'api' | 'email' | 'console';
@@ -190,8 +191,9 @@ export class MessageRepository {
          source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, esm_class, protocol_id,
          priority, registered_delivery, data_coding, udh, body, text, part_ref, part_number, part_count,
          client_ref, schedule_at, expires_at, status, submitted_at, updated_at, transfer_id, callback_target_id,
-         callback_statuses, reply_message_id, reply_subject)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         callback_statuses, reply_message_id, reply_subject,
+         sim_next_status, sim_final_status, sim_error_code, sim_due_at, sim_final_due_at, sim_remaining)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
     this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses FROM messages WHERE id = ?');
@@ -241,13 +243,18 @@ export class MessageRepository {
   }
 
   /** Inserts one message and returns its id. Call inside a transaction to group commits. */
-  insert(m: NewMessage): string {
+  /**
+   * Stores a new message; with a `plan`, the simulator's timer for it goes into the same row
+   * (see SimulatedDeliveryRepository).
+   */
+  insert(m: NewMessage, plan: PlannedDelivery | null = null): string {
     const info = this.insertStmt.run(
       m.accountId, m.channel, m.messageType, m.sessionId, m.serviceType,
       m.sourceAddr, m.sourceTon, m.sourceNpi, m.destAddr, m.destTon, m.destNpi, m.esmClass, m.protocolId,
       m.priority, m.registeredDelivery, m.dataCoding, m.udh, m.body, m.text, m.partRef, m.partNumber, m.partCount,
       m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt, m.transferId ?? null, m.callbackTargetId ?? null,
       m.callbackStatuses ? m.callbackStatuses.join(',') : null, m.replyMessageId ?? null, m.replySubject ?? null,
+      plan?.nextStatus ?? null, plan?.finalStatus ?? null, plan?.errorCode ?? null, plan?.dueAt ?? null, plan?.finalDueAt ?? null, plan ? remainingColumn(plan.remaining) : null,
     );
     return String(info.lastInsertRowid);
   }

@@ -1,4 +1,4 @@
-/** Repository for `simulated_deliveries`: the simulator's timers, kept in the database so a restart resumes them. */
+/** The simulator's timers, kept in the database (columns of `messages`) so a restart resumes them. */
 import type { Database, Statement } from 'better-sqlite3';
 
 /** The next step of a message in simulated delivery. */
@@ -30,9 +30,19 @@ interface Row {
   remaining: string | null;
 }
 
-/** Reads and writes simulator timers. */
+/** `sim_remaining`: the steps after the next one as JSON, or NULL when there are none. */
+export function remainingColumn(remaining: PlannedDelivery['remaining']): string | null {
+  return remaining?.length ? JSON.stringify(remaining) : null;
+}
+
+/**
+ * Reads and moves simulator timers. A timer is a set of `sim_*` columns of its message's row
+ * (migration 8), written with the message (MessageRepository.insert): a delivery then rewrites
+ * the one row its status change rewrites anyway, where a table of its own cost a row insert and
+ * a delete at a random place per message, each a page written to the WAL.
+ * `sim_due_at IS NULL` means no timer; the partial index `messages_sim_due` holds only the pending ones.
+ */
 export class SimulatedDeliveryRepository {
-  private readonly insertStmt: Statement<unknown[]>;
   private readonly dueStmt: Statement<[number, number], Row>;
   private readonly deleteStmt: Statement<[number]>;
   private readonly advanceStmt: Statement<[number, number]>;
@@ -40,16 +50,16 @@ export class SimulatedDeliveryRepository {
   private readonly rescheduleStmt: Statement<[string, number, string | null, number]>;
 
   constructor(db: Database) {
-    this.insertStmt = db.prepare('INSERT INTO simulated_deliveries (message_id, next_status, final_status, error_code, due_at, final_due_at, remaining) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.rescheduleStmt = db.prepare('UPDATE simulated_deliveries SET next_status = ?, due_at = ?, remaining = ? WHERE message_id = ?');
-    this.dueStmt = db.prepare('SELECT * FROM simulated_deliveries WHERE due_at <= ? ORDER BY due_at, message_id LIMIT ?');
-    this.deleteStmt = db.prepare('DELETE FROM simulated_deliveries WHERE message_id = ?');
-    this.advanceStmt = db.prepare(`UPDATE simulated_deliveries SET next_status = final_status, due_at = final_due_at WHERE message_id = ? AND due_at <= ?`);
-    this.nextDueStmt = db.prepare('SELECT min(due_at) AS due FROM simulated_deliveries');
-  }
-
-  insert(messageId: string, p: PlannedDelivery): void {
-    this.insertStmt.run(Number(messageId), p.nextStatus, p.finalStatus, p.errorCode, p.dueAt, p.finalDueAt, p.remaining?.length ? JSON.stringify(p.remaining) : null);
+    this.rescheduleStmt = db.prepare('UPDATE messages SET sim_next_status = ?, sim_due_at = ?, sim_remaining = ? WHERE id = ? AND sim_due_at IS NOT NULL');
+    this.dueStmt = db.prepare(`
+      SELECT id AS message_id, sim_next_status AS next_status, sim_final_status AS final_status, sim_error_code AS error_code,
+             sim_due_at AS due_at, sim_final_due_at AS final_due_at, sim_remaining AS remaining
+      FROM messages WHERE sim_due_at <= ? ORDER BY sim_due_at, id LIMIT ?`);
+    this.deleteStmt = db.prepare(`
+      UPDATE messages SET sim_next_status = NULL, sim_final_status = NULL, sim_error_code = NULL, sim_due_at = NULL, sim_final_due_at = NULL, sim_remaining = NULL
+      WHERE id = ? AND sim_due_at IS NOT NULL`);
+    this.advanceStmt = db.prepare('UPDATE messages SET sim_next_status = sim_final_status, sim_due_at = sim_final_due_at WHERE id = ? AND sim_due_at <= ?');
+    this.nextDueStmt = db.prepare('SELECT min(sim_due_at) AS due FROM messages WHERE sim_due_at IS NOT NULL');
   }
 
   /** Steps due at `now`, earliest first. */
@@ -67,7 +77,7 @@ export class SimulatedDeliveryRepository {
 
   /** Moves on to the next intermediate step. */
   reschedule(messageId: string, status: string, dueAt: number, remaining: Array<[string, number]>): void {
-    this.rescheduleStmt.run(status, dueAt, remaining.length ? JSON.stringify(remaining) : null, Number(messageId));
+    this.rescheduleStmt.run(status, dueAt, remainingColumn(remaining), Number(messageId));
   }
 
   /** Moves an intermediate step on to the final one. */

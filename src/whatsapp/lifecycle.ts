@@ -1,7 +1,7 @@
 /**
  * The simulated WhatsApp lifecycle (SPEC §4): accepted → sent → delivered → read, or a failure
  * after sent, each step `whatsapp.delayMs` after the one before. The plan is stored with the
- * message (simulated_deliveries) and played by the same scheduler as SMS deliveries, so a restart
+ * message (the sim_* columns of its row) and played by the same scheduler as SMS deliveries, so a restart
  * resumes it.
  */
 import type { Config } from '../config/schema.js';

@@ -3,15 +3,16 @@
  * password hashing, the accounts repository, message ids, and the group committer.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { publicAccount, type NewAccount } from '../../src/store/accounts.js';
 import { GroupCommitter } from '../../src/store/group-commit.js';
 import type { NewMessage } from '../../src/store/messages.js';
 import { migrations } from '../../src/store/migrations.js';
 import { hashPassword, verifyPassword } from '../../src/store/secrets.js';
+import Database from 'better-sqlite3';
 import { Store } from '../../src/store/store.js';
 
 /** A path for a database file that does not exist yet; its directory is removed after the test. */
@@ -86,7 +87,7 @@ describe('opening', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    assert.deepEqual(tables, ['accounts', 'console_sessions', 'delivery_attempts', 'messages', 'outbox', 'relay_held_receipts', 'relay_messages', 'rules', 'sessions', 'settings', 'simulated_deliveries', 'smpp_receipts', 'status_events', 'targets']);
+    assert.deepEqual(tables, ['accounts', 'console_sessions', 'delivery_attempts', 'messages', 'outbox', 'relay_held_receipts', 'relay_messages', 'rules', 'sessions', 'settings', 'smpp_receipts', 'status_events', 'targets']);
     first.accounts.add(newAccount('acme'));
     first.close();
 
@@ -215,6 +216,54 @@ describe('message ids', () => {
     for (const id of ['', 'abc', '0', '-1', '1e3', '9'.repeat(65)]) {
       assert.equal(store.messages.byId(id), undefined, `wanted nothing for id ${JSON.stringify(id)}`);
     }
+  });
+});
+
+describe('simulator timers (columns of messages since migration 8)', () => {
+  test('a timer written with its message comes due in order, moves on, and is removed once', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const [a, b, none] = store.transaction(() => [
+      store.messages.insert(newMessage(account.id, 'a'), { nextStatus: 'enroute', finalStatus: 'delivered', errorCode: 0, dueAt: 2_000, finalDueAt: 5_000 }),
+      store.messages.insert(newMessage(account.id, 'b'), { nextStatus: 'read', finalStatus: 'read', errorCode: 0, dueAt: 1_000, finalDueAt: 9_000, remaining: [['sent', 1_500]] }),
+      store.messages.insert(newMessage(account.id, 'no timer')),
+    ]);
+    assert.equal(store.simulated.nextDue(), 1_000);
+    assert.deepEqual(store.simulated.due(2_000, 10).map((d) => [d.messageId, d.nextStatus, d.remaining]), [[b, 'read', [['sent', 1_500]]], [a, 'enroute', []]]);
+    store.transaction(() => {
+      store.simulated.advance(a!, 2_000);
+      store.simulated.reschedule(b!, 'sent', 1_500, []);
+    });
+    assert.deepEqual(store.simulated.due(10_000, 10).map((d) => [d.messageId, d.nextStatus, d.dueAt]), [[b, 'sent', 1_500], [a, 'delivered', 5_000]]);
+    assert.equal(store.transaction(() => store.simulated.remove(a!)), true);
+    assert.equal(store.transaction(() => store.simulated.remove(a!)), false, 'a second remove finds no timer');
+    assert.equal(store.transaction(() => store.simulated.remove(none!)), false, 'a message without a timer has none to remove');
+    assert.deepEqual(store.simulated.due(10_000, 10).map((d) => d.messageId), [b]);
+    assert.equal(store.messages.byId(a!)?.text, 'a', 'removing the timer leaves the message');
+  });
+
+  test('migration 8 moves the timers of a version 7 database into their messages', (t) => {
+    const path = freshPath(t);
+    // The file as version 7 left it: the same migrations, stopping before 8.
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    for (const m of migrations.filter((m) => m.version <= 7)) m.up(db);
+    db.pragma('user_version = 7');
+    db.prepare(`INSERT INTO accounts (system_id, password_hash, max_binds, rate, created_at, updated_at) VALUES ('acme', 'x', 1, 0, 0, 0)`).run();
+    const insert = db.prepare(`INSERT INTO messages (account_id, channel, message_type, source_addr, dest_addr, body, status, submitted_at, updated_at) VALUES (1, 'smpp', 'sms', '1', '2', x'00', 'enroute', 0, 0)`);
+    const pending = Number(insert.run().lastInsertRowid);
+    const done = Number(insert.run().lastInsertRowid);
+    db.prepare(`INSERT INTO simulated_deliveries (message_id, next_status, final_status, error_code, due_at, final_due_at, remaining) VALUES (?, 'enroute', 'undelivered', 13, 4000, 8000, '[["x",5000]]')`).run(pending);
+    db.close();
+
+    const store = openStore(t, path);
+    assert.equal(store.db.pragma('user_version', { simple: true }), migrations.length);
+    assert.deepEqual(store.simulated.due(4_000, 10), [
+      { messageId: String(pending), nextStatus: 'enroute', finalStatus: 'undelivered', errorCode: 13, dueAt: 4_000, finalDueAt: 8_000, remaining: [['x', 5_000]] },
+    ]);
+    assert.equal(store.simulated.remove(String(done)), false, 'a message that had no timer has none after the migration');
+    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'simulated_deliveries'`).all();
+    assert.deepEqual(tables, [], 'wanted the simulated_deliveries table dropped');
   });
 });
 
