@@ -153,3 +153,34 @@ test('"Send test" posts a sample receipt to what the form describes, shows the o
   await whatsapp.getByRole('button', { name: 'Send test' }).click();
   await c.page.getByRole('alert').filter({ hasText: `Test receipt not delivered to ${receiver.url}` }).waitFor();
 });
+
+test('WhatsApp forwarding set in the console sends exactly the status changes ticked', async (ctx) => {
+  const c = await consoleTest(ctx, { 'whatsapp.delayMs': [20, 60], 'whatsapp.failureRate': 0 });
+  const receiver = await startReceiver();
+  c.defer(() => receiver.close());
+  const acme = c.t.addAccount('acme', PASSWORD);
+  await c.signIn('acme', PASSWORD);
+  await c.goto('/console/forwarding');
+  const whatsapp = c.page.locator('#tool-whatsapp');
+  await whatsapp.getByLabel('URL (HTTP or HTTPS)').check();
+  await whatsapp.getByLabel('Address', { exact: true }).fill(receiver.url);
+  // Default: delivered and read. Here: sent and read.
+  assert.equal(await whatsapp.getByLabel('delivered', { exact: true }).isChecked(), true);
+  await whatsapp.getByLabel('delivered', { exact: true }).uncheck();
+  await whatsapp.getByLabel('sent', { exact: true }).check();
+  await Promise.all([c.page.waitForURL(/saved=whatsapp/), whatsapp.getByRole('button', { name: 'Save' }).click()]);
+  assert.equal(await whatsapp.getByLabel('sent', { exact: true }).isChecked(), true);
+  assert.equal(await whatsapp.getByLabel('delivered', { exact: true }).isChecked(), false);
+
+  await c.goto('/console/compose');
+  await c.page.getByLabel('WhatsApp').check();
+  await c.page.getByLabel('Recipients').fill('+436991260001');
+  await c.page.getByLabel('Text').fill('Status changes');
+  await Promise.all([c.page.waitForURL(/sent=1/), c.page.getByRole('button', { name: 'Send' }).click()]);
+  const m = c.t.app.store.messages.list({ accountId: acme.id, limit: 1 })[0]!;
+  await c.page.locator(`tr[data-id="${m.id}"][data-status="read"]`).waitFor({ timeout: 10_000 });
+  await eventually(() => receiver.received.length >= 2, 10_000, 'two status changes at the receiver');
+  const statuses = receiver.received.map((r) => (JSON.parse(r.body) as { status: string }).status);
+  assert.deepEqual(statuses, ['sent', 'read'], `wanted sent and read forwarded, in order, had ${statuses.join(', ')}`);
+  assert.equal(c.t.app.store.outbox.list({ messageId: m.id, limit: 10 }).length, 2, 'wanted no forward queued for delivered');
+});

@@ -66,6 +66,9 @@ test('the operator switches forwarding off (with a confirmation) and receipts st
   await eventually(() => receiver.received.length === 1, 10_000, 'the first receipt at the receiver');
   await deliverSm.waitForMessage(smppBefore, 10_000);
   await delivered(c, before.id);
+  // The operator sees the SMPP message's receipt on its page.
+  await c.goto(`/console/messages/${smppBefore}`);
+  await c.page.getByRole('row').filter({ hasText: 'SMPP receipt over the bind' }).filter({ hasText: 'delivered' }).waitFor();
 
   await nav.getByRole('link', { name: 'Operator' }).click();
   assert.equal(await c.page.locator('[data-switch-state]').textContent(), 'on');
