@@ -112,6 +112,7 @@ test('forwarding settings refuse bad input with an error at the field', async (c
   for (const s of ['delivered', 'read']) await whatsapp.getByLabel(s, { exact: true }).uncheck();
   await whatsapp.getByRole('button', { name: 'Save' }).click();
   await whatsapp.locator('.field-error', { hasText: 'Tick at least one status change' }).waitFor();
+  assert.equal(await whatsapp.getByRole('group', { name: 'Status changes to forward' }).getAttribute('aria-describedby'), 'whatsapp-statuses-error', 'wanted the error tied to the check boxes');
   // Nothing was saved by the refused forms.
   assert.deepEqual(c.t.app.store.rules.list(), []);
 });

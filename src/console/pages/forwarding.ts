@@ -91,7 +91,7 @@ function routedForm(account: Account, tool: RoutedTool, ctx: ConsoleContext, csr
     </div>
     ${
       tool === 'whatsapp'
-        ? html`<fieldset class="choice"><legend>Status changes to forward</legend>${WHATSAPP_STATUSES.map(
+        ? html`<fieldset class="choice"${pending?.tool === tool && pending.error?.field === 'statuses' ? html` aria-describedby="${tool}-statuses-error"` : ''}><legend>Status changes to forward</legend>${WHATSAPP_STATUSES.map(
             (s) => html`<label><input type="checkbox" name="statuses" value="${s}"${attr('checked', input.statuses.includes(s))}> ${s}</label>`,
           )}</fieldset>${errorFor(pending, tool, 'statuses')}`
         : ''
