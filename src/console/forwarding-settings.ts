@@ -39,6 +39,8 @@ export interface RoutedSettings {
   otherRules: string[];
   /** A `none` rule or the console's own rule exists (false: nothing set yet). */
   set: boolean;
+  /** Why the destination is disabled (the receiver answered 410 Gone), or null when it is not. */
+  disabledReason: string | null;
 }
 
 /** What the user submitted for a routed tool. */
@@ -99,6 +101,7 @@ export function routedSettings(store: Store, account: Account, tool: RoutedTool)
       return `rule ${r.id}: to ${target ? `${target.name} (${target.type})` : 'a removed target'}${r.statuses ? ` for ${r.statuses.join(', ')}` : ''}`;
     }),
     set: noneRule !== undefined || ownRule !== undefined,
+    disabledReason: destination.mode !== 'none' && own && !own.enabled ? (own.disabledReason ?? 'disabled') : null,
   };
 }
 

@@ -185,3 +185,30 @@ test('WhatsApp forwarding set in the console sends exactly the status changes ti
   assert.deepEqual(statuses, ['sent', 'read'], `wanted sent and read forwarded, in order, had ${statuses.join(', ')}`);
   assert.equal(c.t.app.store.outbox.list({ messageId: m.id, limit: 10 }).length, 2, 'wanted no forward queued for delivered');
 });
+
+test('a destination that answered 410 Gone is shown as stopped, and saving it again resumes forwarding', async (ctx) => {
+  const c = await consoleTest(ctx, ALWAYS_DELIVERED);
+  const receiver = await startReceiver();
+  receiver.script.push({ status: 410 });
+  c.defer(() => receiver.close());
+  const acme = c.t.addAccount('acme', PASSWORD);
+  await c.signIn('acme', PASSWORD);
+  await c.goto('/console/forwarding');
+  const tool = c.page.locator('#tool-console');
+  await tool.getByLabel('URL (HTTP or HTTPS)').check();
+  await tool.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await Promise.all([c.page.waitForURL(/saved=console/), tool.getByRole('button', { name: 'Save' }).click()]);
+  assert.equal(await tool.locator('[data-disabled]').count(), 0);
+
+  const m = await composeSms(c, acme.id, '+436991270001', 'Gone?');
+  await eventually(() => c.t.app.store.targets.list().some((t) => t.name.startsWith('console-') && !t.enabled), 10_000, 'the target disabled by the 410');
+  await c.goto('/console/forwarding');
+  const stopped = tool.locator('[data-disabled]');
+  assert.match((await stopped.textContent()) ?? '', /^Forwarding to this destination is stopped: 410: .*Save to start it again\.$/);
+
+  // The receiver is back (fallback 200): saving enables the target and the waiting forward goes out.
+  await Promise.all([c.page.waitForURL(/saved=console/), tool.getByRole('button', { name: 'Save' }).click()]);
+  assert.equal(await tool.locator('[data-disabled]').count(), 0, 'wanted the notice gone after saving');
+  await eventually(() => c.t.app.store.outbox.list({ messageId: m.id, limit: 1 })[0]?.state === 'delivered', 10_000, 'the waiting forward delivered');
+  assert.deepEqual(receiver.received.map((r) => r.status), [410, 200]);
+});

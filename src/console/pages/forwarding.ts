@@ -75,6 +75,13 @@ function routedForm(account: Account, tool: RoutedTool, ctx: ConsoleContext, csr
   const id = (name: string): string => `${tool}-${name}`;
   return html`<form method="post" action="/console/forwarding/${tool}" data-destination-form novalidate>
   ${csrfField(csrf)}${hidden}
+  ${
+    // A destination the worker disabled (410 Gone) gets nothing until it is saved again: say so
+    // here, where the user would otherwise see a URL that looks in use.
+    saved.disabledReason
+      ? html`<p class="flash error" role="status" data-disabled>Forwarding to this destination is stopped: ${saved.disabledReason}. Save to start it again.</p>`
+      : ''
+  }
   <fieldset class="choice"><legend>Forward to</legend>
     ${MODES.map(([v, label]) => html`<label><input type="radio" name="mode" value="${v}"${attr('checked', input.mode === v)}> ${label}</label>`)}
   </fieldset>
