@@ -148,3 +148,17 @@ test('the operator sees a failed delivery with its error and retries it', async 
   await forward.locator('.state.delivered').waitFor();
   assert.equal(await forward.locator('ul.times li').count(), 2, 'wanted the failed and the retried attempt listed');
 });
+
+test('the operator must choose the account a message is composed for', async (ctx) => {
+  const c = await consoleTest(ctx);
+  c.t.addAccount('acme', PASSWORD);
+  await c.signIn('operator', OPERATOR_PASSWORD);
+  await c.goto('/console/compose');
+  await c.page.getByLabel('Recipients').fill('+436991280001');
+  await c.page.getByLabel('Text').fill('For whom?');
+  await c.page.getByRole('button', { name: 'Send' }).click();
+  await c.page.locator('#account-error').filter({ hasText: 'Choose the account the message is sent for.' }).waitFor();
+  assert.equal(await c.page.getByLabel('Account', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await c.page.getByLabel('Text').inputValue(), 'For whom?');
+  assert.equal(c.t.app.store.messages.count(), 0);
+});
