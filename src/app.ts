@@ -61,7 +61,7 @@ export interface RunOptions {
 export async function run(config: Config, options: RunOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.log.level);
   checkRelayRoutes(config.relay);
-  const store = Store.open({ path: config.store.path, synchronous: config.store.synchronous });
+  const store = Store.open({ path: config.store.path, synchronous: config.store.synchronous, commitFlush: config.store.commitFlush });
   const abandoned = store.sessions.closeAbandoned();
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
   const demo = ensureDemoAccount(store, config);

@@ -446,6 +446,8 @@ export const schema = {
     path: str(),
     /** SQLite `synchronous`: FULL survives power loss, NORMAL only a process crash. */
     synchronous: oneOf('OFF', 'NORMAL', 'FULL', 'EXTRA'),
+    /** Under FULL/EXTRA, where group commits are flushed: `async` off the event loop (answers wait for it), `inline` inside COMMIT. */
+    commitFlush: oneOf('inline', 'async'),
     /** Most rows in one group commit. */
     commitMaxRows: int(1, 100_000),
   },

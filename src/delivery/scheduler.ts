@@ -67,6 +67,9 @@ export class DeliveryScheduler {
     this.immediate = null;
     this.wakeAt = Infinity;
     if (this.stopped) return;
+    // Messages of a group commit still being flushed have no submit_sm_resp yet, and a receipt
+    // never goes before it: run once that flush has released the answers (WalSync).
+    if (this.store.walSync?.busy) return this.store.whenSettled(() => this.run());
     const now = Date.now();
     this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];

@@ -20,6 +20,19 @@ export interface TurnMember {
   failQueued(err: Error): void;
 }
 
+/**
+ * How a CommitTurn makes its transaction durable when SQLite does not flush inside COMMIT
+ * (WalSync: the flush runs off the event loop and the answers wait for it).
+ */
+export interface TurnDurability {
+  /** Runs `fn` in one write transaction that SQLite commits without flushing the WAL. */
+  transactionWithoutFlush(fn: () => void): void;
+  /** Flushes what has been committed; `done` once it is on disk. */
+  flush(done: (err: Error | null) => void): void;
+  /** A flush is running: the next transaction waits for it. */
+  readonly busy: boolean;
+}
+
 /** One transaction per event-loop turn, shared by the committers that joined it. */
 export class CommitTurn {
   private readonly members = new Set<TurnMember>();
@@ -27,8 +40,13 @@ export class CommitTurn {
 
   /**
    * @param transaction runs its function in one write transaction and commits (Store.transaction).
+   * @param durability when given, the transaction commits without a flush and its committers are
+   *   settled after `durability.flush` (see wal-sync.ts); without it the commit itself is durable.
    */
-  constructor(private readonly transaction: (fn: () => void) => void) {}
+  constructor(
+    private readonly transaction: (fn: () => void) => void,
+    private readonly durability: TurnDurability | null = null,
+  ) {}
 
   /** Makes sure `member` is flushed in this turn's transaction. */
   schedule(member: TurnMember): void {
@@ -41,21 +59,30 @@ export class CommitTurn {
   }
 
   private flush(): void {
+    // While the previous transaction is being flushed, everything queued meanwhile waits and
+    // goes into the next one, which starts once that flush has settled its committers.
+    if (this.durability?.busy) return;
     this.scheduled = false;
     const members = [...this.members];
     this.members.clear();
     const settles: Array<(commitError: Error | null) => void> = [];
     let commitError: Error | null = null;
     try {
-      this.transaction(() => {
+      (this.durability ? (fn: () => void) => this.durability!.transactionWithoutFlush(fn) : this.transaction)(() => {
         for (const m of members) settles.push(m.writeQueued());
       });
     } catch (err) {
       commitError = err instanceof Error ? err : new Error(String(err));
     }
-    for (const settle of settles) settle(commitError);
-    // Members the transaction never reached (BEGIN failed, e.g. the database is locked).
-    for (const m of members.slice(settles.length)) m.failQueued(commitError ?? new Error('the transaction did not run'));
+    const settle = (err: Error | null): void => {
+      for (const s of settles) s(err);
+      // Members the transaction never reached (BEGIN failed, e.g. the database is locked).
+      for (const m of members.slice(settles.length)) m.failQueued(err ?? new Error('the transaction did not run'));
+      // Not at once: whoever waits for this flush to settle (WalSync.whenSettled) goes first.
+      if (this.members.size > 0) setImmediate(() => this.flush());
+    };
+    if (commitError || !this.durability) settle(commitError);
+    else this.durability.flush(settle);
   }
 }
 

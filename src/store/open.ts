@@ -11,6 +11,12 @@ export interface OpenOptions {
   path: string;
   /** @defaultValue 'FULL' */
   synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  /**
+   * Where group commits (Store.turn) are flushed under FULL/EXTRA: `inline` inside COMMIT (the
+   * event loop waits), `async` after it on the thread pool, answers held until done (wal-sync.ts).
+   * @defaultValue 'inline'
+   */
+  commitFlush?: 'inline' | 'async';
 }
 
 /** Opens (creating if needed) and migrates the database. */

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { AccountRepository } from './accounts.js';
 import { ConsoleSessionRepository } from './console-sessions.js';
-import { CommitTurn } from './group-commit.js';
+import { CommitTurn, type TurnDurability } from './group-commit.js';
 import { MessageRepository } from './messages.js';
 import { openDatabase, type OpenOptions } from './open.js';
 import { SessionRepository } from './sessions.js';
@@ -14,6 +14,7 @@ import { TargetRepository } from './targets.js';
 import { SimulatedDeliveryRepository } from './simulated-deliveries.js';
 import { SmppReceiptRepository } from './smpp-receipts.js';
 import { StatusEventRepository } from './status-events.js';
+import { WalSync } from './wal-sync.js';
 
 /** The database and its repositories. */
 export class Store {
@@ -31,9 +32,18 @@ export class Store {
   readonly consoleSessions: ConsoleSessionRepository;
   /** The shared per-turn transaction of this connection's group committers. */
   readonly turn: CommitTurn;
+  /** Flushes group commits off the event loop (`store.commitFlush` = async), else null. */
+  readonly walSync: WalSync | null;
 
-  private constructor(readonly db: Database.Database) {
-    this.turn = new CommitTurn((fn) => this.transaction(fn));
+  private constructor(
+    readonly db: Database.Database,
+    options: OpenOptions,
+  ) {
+    const synchronous = options.synchronous ?? 'FULL';
+    // Only a flush SQLite would have done is moved (FULL, EXTRA); NORMAL and OFF do none to move.
+    const moved = (synchronous === 'FULL' || synchronous === 'EXTRA') && options.path !== ':memory:' && (options.commitFlush ?? 'inline') === 'async';
+    this.walSync = moved ? new WalSync(`${options.path}-wal`) : null;
+    this.turn = new CommitTurn((fn) => this.transaction(fn), this.walSync ? this.turnDurability(this.walSync, synchronous) : null);
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
     this.sessions = new SessionRepository(db);
@@ -50,7 +60,32 @@ export class Store {
 
   /** Opens and migrates the database. */
   static open(options: OpenOptions): Store {
-    return new Store(openDatabase(options));
+    return new Store(openDatabase(options), options);
+  }
+
+  /** Runs `fn` now, or once the running group-commit flush has released its answers (WalSync.whenSettled). */
+  whenSettled(fn: () => void): void {
+    if (this.walSync) this.walSync.whenSettled(fn);
+    else fn();
+  }
+
+  private turnDurability(walSync: WalSync, synchronous: string): TurnDurability {
+    const withoutFlush = this.db.prepare('PRAGMA synchronous = NORMAL');
+    const restore = this.db.prepare(`PRAGMA synchronous = ${synchronous}`);
+    return {
+      transactionWithoutFlush: (fn) => {
+        withoutFlush.run();
+        try {
+          this.transaction(fn);
+        } finally {
+          restore.run();
+        }
+      },
+      flush: (done) => walSync.flush(done),
+      get busy() {
+        return walSync.busy;
+      },
+    };
   }
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). */
@@ -67,6 +102,7 @@ export class Store {
   }
 
   close(): void {
+    this.walSync?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,14 +1,16 @@
 /**
  * CommitTurn: the group committers of one connection share one transaction per turn of the event
- * loop (one fsync), each committer's write a savepoint in it, against a real SQLite database.
+ * loop (one fsync), each committer's write a savepoint in it, against a real SQLite database;
+ * with commitFlush async, the flush runs after the commit and the answers wait for it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { CommitTurn, GroupCommitter } from '../../src/store/group-commit.js';
+import { Store } from '../../src/store/store.js';
 
 function setup(): { db: Database.Database; commits: () => number; turn: CommitTurn; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
@@ -71,4 +73,86 @@ test('a failed commit fails every committer of the turn', async () => {
   assert.match(String(y.err), /disk I\/O error/);
   assert.equal(x.result, undefined, 'no result for an uncommitted write');
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('with the flush off the event loop (store.commitFlush async, WalSync)', () => {
+  /** A real Store with commitFlush async, and a committer inserting into a scratch table. */
+  function asyncStore(t: TestContext): { store: Store; committer: GroupCommitter<number, number> } {
+    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush: 'async' });
+    t.after(() => (store.close(), rmSync(dir, { recursive: true, force: true })));
+    store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
+    const insert = store.db.prepare('INSERT INTO scratch VALUES (?)');
+    const committer = new GroupCommitter<number, number>((items) => store.transaction(() => items.map((x) => Number(insert.run(x).lastInsertRowid))), 100, undefined, store.turn);
+    return { store, committer };
+  }
+
+  test('the turn commits without the flush, holds the answers until it is done, and commits nothing meanwhile', async () => {
+    // A durability whose flush finishes when the test says so: the order is then exact, whatever the disk.
+    const { db, done } = setup();
+    const insertA = db.prepare('INSERT INTO a VALUES (?)');
+    let busy = false;
+    let finishFlush: ((err: Error | null) => void) | null = null;
+    let flushStarted!: () => void;
+    const flushed = new Promise<void>((resolve) => (flushStarted = resolve));
+    const turn = new CommitTurn(() => assert.fail('the flushing turn must not use the plain transaction'), {
+      transactionWithoutFlush: (fn) => db.transaction(fn).immediate(),
+      flush: (doneFlush) => {
+        busy = true;
+        finishFlush = (err) => ((busy = false), doneFlush(err));
+        flushStarted();
+      },
+      get busy() {
+        return busy;
+      },
+    });
+    const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => (assert.equal(busy, false, 'no write while a flush runs'), Number(insertA.run(x).lastInsertRowid))))(), 100, undefined, turn);
+    const answered: number[] = [];
+    const first = added(committer, 1).then((r) => (answered.push(1), r));
+    await flushed;
+    assert.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 1 }], 'committed before the flush');
+    const second = added(committer, 2).then((r) => (answered.push(2), r));
+    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(answered, [], 'no answer before the flush is done');
+    assert.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 1 }], 'the second write waits for the flush');
+    finishFlush!(null);
+    assert.deepEqual((await first).err, null);
+    // The second transaction starts after the first flush and has its own flush.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(db.prepare('SELECT x FROM a ORDER BY x').all(), [{ x: 1 }, { x: 2 }]);
+    assert.deepEqual(answered, [1], 'the second answer waits for its own flush');
+    finishFlush!(new Error('EIO: fdatasync failed'));
+    assert.match(String((await second).err), /EIO/, 'a failed flush is the answer of the commits it covered');
+    done();
+  });
+
+  test('a real store: answers come after the WAL flush and the connection stays FULL', async (t) => {
+    const { store, committer } = asyncStore(t);
+    assert.ok(store.walSync, 'wanted a WalSync for FULL with commitFlush async');
+    let sawBusy = false;
+    const answers = await Promise.all(
+      [1, 2, 3].map((x) =>
+        added(committer, x).then((r) => {
+          sawBusy ||= store.walSync!.busy;
+          return r;
+        }),
+      ),
+    );
+    assert.deepEqual(answers.map((a) => a.err), [null, null, null]);
+    assert.equal(sawBusy, false, 'answers only once the flush is over');
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 2, 'the connection is back at FULL for everything else');
+  });
+
+  test('without async (inline) or under NORMAL there is no WalSync and whenSettled runs at once', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    for (const options of [{ commitFlush: 'inline' as const }, { commitFlush: 'async' as const, synchronous: 'NORMAL' as const }]) {
+      const store = Store.open({ path: join(dir, `${options.commitFlush}-${options.synchronous ?? 'FULL'}.db`), ...options });
+      assert.equal(store.walSync, null, `wanted no WalSync for ${JSON.stringify(options)}`);
+      let ran = false;
+      store.whenSettled(() => (ran = true));
+      assert.equal(ran, true);
+      store.close();
+    }
+  });
 });

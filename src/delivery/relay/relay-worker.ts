@@ -163,6 +163,8 @@ export class RelayWorker implements UpstreamListener {
   /** due → send: as many due messages as the upstream can take now. */
   private pump(u: Upstream): void {
     if (this.stopped || !this.store.db.open) return;
+    // Not before the client has its submit_sm_resp (WalSync): an upstream receipt may come fast.
+    if (this.store.walSync?.busy) return this.store.whenSettled(() => this.pump(u));
     const now = Date.now();
     const room = u.capacity(now);
     if (room === 0) return;
