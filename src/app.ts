@@ -27,6 +27,7 @@ import { SmppServer } from './smpp/server.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { generatePassword, hashPassword } from './store/secrets.js';
 import { randomBytes } from 'node:crypto';
+import { checkpointInBackground } from './store/checkpointer.js';
 import { Store } from './store/store.js';
 import type { Account } from './store/accounts.js';
 
@@ -62,6 +63,8 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
   const log = options.log ?? createLogger(config.log.level);
   checkRelayRoutes(config.relay);
   const store = Store.open({ path: config.store.path, synchronous: config.store.synchronous, commitFlush: config.store.commitFlush });
+  // WAL checkpoints on a thread of their own (store.checkpoint), not inside the commits of the event loop.
+  const checkpointer = config.store.checkpoint === 'background' && config.store.path !== ':memory:' ? checkpointInBackground(store.db, config.store.path, log.child({ component: 'checkpoint' })) : null;
   const abandoned = store.sessions.closeAbandoned();
   if (abandoned > 0) log.info({ sessions: abandoned }, 'closed sessions left open by the previous run');
   const demo = ensureDemoAccount(store, config);
@@ -206,6 +209,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         scheduler.stop();
         await relay.stop();
         await worker.stop();
+        await checkpointer?.stop();
         store.close();
         log.info('stopped');
       })();

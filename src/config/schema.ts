@@ -448,6 +448,8 @@ export const schema = {
     synchronous: oneOf('OFF', 'NORMAL', 'FULL', 'EXTRA'),
     /** Under FULL/EXTRA, where group commits are flushed: `async` off the event loop (answers wait for it), `inline` inside COMMIT. */
     commitFlush: oneOf('inline', 'async'),
+    /** WAL checkpoints: `background` on a worker thread with its own connection, `inline` inside the commit that fills the WAL (SQLite's default). */
+    checkpoint: oneOf('inline', 'background'),
     /** Most rows in one group commit. */
     commitMaxRows: int(1, 100_000),
   },

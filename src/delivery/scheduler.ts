@@ -1,8 +1,17 @@
 /**
  * Turns the simulator's stored timers into status events when they fall due. Timers live in
  * the `sim_*` columns of `messages`, so after a restart `start()` picks up every pending delivery.
+ *
+ * A run is a member of the store's CommitTurn: due deliveries are recorded in the same
+ * transaction as the submits of that turn, so one commit and one flush serve both. (With the
+ * flush inline in COMMIT this once made submits wait for delivery work; with the flush off the
+ * event loop, a transaction of its own would cost a second flush per cycle, which submits wait
+ * for just the same.) The turn commits only when no flush is running, and the recorded statuses
+ * are announced (receipts, forwards) only once flushed — after the submit_sm_resp of the same
+ * turn, so a receipt never precedes its response.
  */
 import type { Logger } from '../log.js';
+import type { TurnMember } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import type { RecordedStatus, StatusRecorder } from './record-status.js';
 
@@ -11,26 +20,25 @@ const BATCH = 2000;
 /** Longest sleep between checks (ms): a safety net, wake() normally comes first. */
 const MAX_SLEEP_MS = 60_000;
 /**
- * Shortest time between two runs (ms). Every run is a transaction, and with
- * `synchronous=FULL` every transaction an fsync that blocks the event loop; deliveries due a
- * millisecond apart would otherwise each get their own and starve the submit path. Waiting
- * this long gathers them into one transaction, at the cost of a delay no simulated network
- * would notice.
+ * Shortest time between two runs (ms). Deliveries due a millisecond apart would otherwise join
+ * every turn's transaction; waiting this long gathers them into fewer, larger ones, at the cost
+ * of a delay no simulated network would notice.
  */
 export const MIN_RUN_INTERVAL_MS = 10;
 
 /** Runs due simulator steps. */
-export class DeliveryScheduler {
+export class DeliveryScheduler implements TurnMember {
   private timer: NodeJS.Timeout | null = null;
-  private immediate: NodeJS.Immediate | null = null;
   private wakeAt = Infinity;
   private lastRunAt = 0;
   private stopped = false;
+  /** Joined the store's CommitTurn and not yet written. */
+  private joined = false;
 
   constructor(
     private readonly store: Store,
     private readonly recorder: StatusRecorder,
-    /** Told, after each commit, what was recorded (the receipt pusher listens). */
+    /** Told, after each commit is on disk, what was recorded (the receipt pusher listens). */
     private readonly onRecorded: (recorded: RecordedStatus[]) => void,
     private readonly log: Logger,
   ) {}
@@ -44,37 +52,38 @@ export class DeliveryScheduler {
   /** Makes sure a run happens no later than `dueAt` (ms since epoch), or MIN_RUN_INTERVAL_MS after the last run. */
   wake(dueAt: number): void {
     const at = Math.max(dueAt, this.lastRunAt + MIN_RUN_INTERVAL_MS);
-    if (this.stopped || at >= this.wakeAt) return;
+    if (this.stopped || this.joined || at >= this.wakeAt) return;
     this.wakeAt = at;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const wait = at - Date.now();
-    if (wait <= 0) {
-      this.immediate ??= setImmediate(() => this.run());
-    } else {
-      this.timer = setTimeout(() => this.run(), Math.min(wait, MAX_SLEEP_MS));
-    }
+    if (wait <= 0) this.join();
+    else this.timer = setTimeout(() => this.join(), Math.min(wait, MAX_SLEEP_MS));
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
   }
 
-  private run(): void {
+  private join(): void {
     this.timer = null;
-    this.immediate = null;
     this.wakeAt = Infinity;
-    if (this.stopped) return;
-    // Messages of a group commit still being flushed have no submit_sm_resp yet, and a receipt
-    // never goes before it: run once that flush has released the answers (WalSync).
-    if (this.store.walSync?.busy) return this.store.whenSettled(() => this.run());
+    if (this.stopped || this.joined) return;
+    this.joined = true;
+    this.store.turn.schedule(this);
+  }
+
+  /** @internal Driven by the CommitTurn: records what is due, inside the turn's transaction. */
+  writeQueued(): (commitError: Error | null) => void {
+    this.joined = false;
     const now = Date.now();
     this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];
     let count = 0;
+    let failure: Error | null = null;
     try {
+      // A savepoint of its own: if this throws, the submits of the turn still commit.
       recorded = this.store.transaction(() => {
         const due = this.store.simulated.due(now, BATCH);
         count = due.length;
@@ -97,16 +106,29 @@ export class DeliveryScheduler {
         return out;
       });
     } catch (err) {
-      // The database refused (busy, full): nothing was changed; try again shortly.
-      this.log.error({ err }, 'simulated delivery step failed, retrying');
-      this.wake(Date.now() + 1000);
-      return;
+      failure = err instanceof Error ? err : new Error(String(err));
     }
-    if (recorded.length > 0) this.onRecorded(recorded);
-    if (count === BATCH) this.wake(now);
-    else {
-      const next = this.store.simulated.nextDue();
-      if (next !== null) this.wake(next);
-    }
+    return (commitError) => {
+      const err = commitError ?? failure;
+      if (err) {
+        // The database refused (busy, full) or the flush failed: try again shortly.
+        this.log.error({ err }, 'simulated delivery step failed, retrying');
+        this.wake(Date.now() + 1000);
+        return;
+      }
+      if (recorded.length > 0) this.onRecorded(recorded);
+      if (count === BATCH) this.wake(now);
+      else {
+        const next = this.store.simulated.nextDue();
+        if (next !== null) this.wake(next);
+      }
+    };
+  }
+
+  /** @internal The turn's transaction could not begin. */
+  failQueued(err: Error): void {
+    this.joined = false;
+    this.log.error({ err }, 'simulated delivery step failed, retrying');
+    this.wake(Date.now() + 1000);
   }
 }

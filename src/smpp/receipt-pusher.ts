@@ -128,10 +128,13 @@ export class ReceiptPusher {
     const state = this.state(accountId);
     if (state.scheduled || this.stopped) return;
     state.scheduled = true;
-    setImmediate(() => {
-      state.scheduled = false;
-      this.pump(accountId, state);
-    });
+    setImmediate(() =>
+      // Receipts are read only when no flush runs: every row seen is then on disk (WalSync).
+      this.store.whenSettled(() => {
+        state.scheduled = false;
+        this.pump(accountId, state);
+      }),
+    );
   }
 
   /** A receiver or transceiver bound: its account's owed receipts can go out. */

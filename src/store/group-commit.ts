@@ -31,12 +31,16 @@ export interface TurnDurability {
   flush(done: (err: Error | null) => void): void;
   /** A flush is running: the next transaction waits for it. */
   readonly busy: boolean;
+  /** Runs `fn` once the running flush has settled (at once when none runs). */
+  whenSettled(fn: () => void): void;
 }
 
 /** One transaction per event-loop turn, shared by the committers that joined it. */
 export class CommitTurn {
   private readonly members = new Set<TurnMember>();
   private scheduled = false;
+  /** Waiting for a running flush (ours or another writer's) to settle. */
+  private waiting = false;
 
   /**
    * @param transaction runs its function in one write transaction and commits (Store.transaction).
@@ -59,10 +63,20 @@ export class CommitTurn {
   }
 
   private flush(): void {
-    // While the previous transaction is being flushed, everything queued meanwhile waits and
-    // goes into the next one, which starts once that flush has settled its committers.
-    if (this.durability?.busy) return;
+    // While a transaction is being flushed, everything queued meanwhile waits and goes into the
+    // next one, which starts once that flush has settled its committers.
+    if (this.durability?.busy) {
+      if (!this.waiting) {
+        this.waiting = true;
+        this.durability.whenSettled(() => {
+          this.waiting = false;
+          this.flush();
+        });
+      }
+      return;
+    }
     this.scheduled = false;
+    if (this.members.size === 0) return;
     const members = [...this.members];
     this.members.clear();
     const settles: Array<(commitError: Error | null) => void> = [];
@@ -78,8 +92,6 @@ export class CommitTurn {
       for (const s of settles) s(err);
       // Members the transaction never reached (BEGIN failed, e.g. the database is locked).
       for (const m of members.slice(settles.length)) m.failQueued(err ?? new Error('the transaction did not run'));
-      // Not at once: whoever waits for this flush to settle (WalSync.whenSettled) goes first.
-      if (this.members.size > 0) setImmediate(() => this.flush());
     };
     if (commitError || !this.durability) settle(commitError);
     else this.durability.flush(settle);

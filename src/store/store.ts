@@ -70,11 +70,11 @@ export class Store {
   }
 
   private turnDurability(walSync: WalSync, synchronous: string): TurnDurability {
-    const withoutFlush = this.db.prepare('PRAGMA synchronous = NORMAL');
+    const normal = this.db.prepare('PRAGMA synchronous = NORMAL');
     const restore = this.db.prepare(`PRAGMA synchronous = ${synchronous}`);
     return {
       transactionWithoutFlush: (fn) => {
-        withoutFlush.run();
+        normal.run();
         try {
           this.transaction(fn);
         } finally {
@@ -85,6 +85,7 @@ export class Store {
       get busy() {
         return walSync.busy;
       },
+      whenSettled: (fn) => walSync.whenSettled(fn),
     };
   }
 

@@ -1,7 +1,8 @@
 /**
- * The delivery scheduler and the group-commit flush (store.commitFlush async): a message whose
- * group commit is still being flushed has no submit_sm_resp yet, so its status (and receipt) must
- * wait for the flush to release the answers (SPEC §3: the receipt never before the response).
+ * The delivery scheduler in the store's CommitTurn (store.commitFlush async): deliveries due now
+ * are recorded in the turn's transaction, and announced (receipts, forwards) only once it is
+ * flushed, after the answers of the submits it carried (SPEC §3: the receipt never before the
+ * response).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,26 +10,37 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { StatusRecorder } from '../../src/delivery/record-status.js';
 import { DeliveryScheduler } from '../../src/delivery/scheduler.js';
+import { GroupCommitter } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
+import { eventually } from '../helpers/eventually.js';
 import { addAccount, newMessage, tempDir } from '../helpers/store-fixtures.js';
 
-test('a due delivery waits while a group-commit flush runs, and is recorded right after it', async (t) => {
+test('a message due at once: stored and answered, then delivered in a flushed transaction, announced after the answer', async (t) => {
   const store = Store.open({ path: join(tempDir(t), 'smscd.db'), commitFlush: 'async' });
   t.after(() => store.close());
   const account = addAccount(store, 'acme');
-  const id = store.transaction(() => store.messages.insert(newMessage(account.id, { registeredDelivery: 1 }), { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 0, finalDueAt: 0 }));
+  const order: string[] = [];
   const recorder = new StatusRecorder(store, 72, { smppReceiptsAllowed: () => true, destinations: () => [] });
-  const recorded: number[] = [];
-  const scheduler = new DeliveryScheduler(store, recorder, (r) => recorded.push(...r.map((x) => x.eventId)), pino({ level: 'silent' }));
+  const scheduler = new DeliveryScheduler(
+    store,
+    recorder,
+    (recorded) => order.push(`announced ${recorded.length}, flush running: ${store.walSync!.busy}`),
+    pino({ level: 'silent' }),
+  );
   t.after(() => scheduler.stop());
+  const intake = new GroupCommitter<number, string>(
+    (items) => store.transaction(() => items.map(() => store.messages.insert(newMessage(account.id, { registeredDelivery: 1 }), { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 0, finalDueAt: 0 }))),
+    100,
+    undefined,
+    store.turn,
+  );
 
-  // A flush is running (as after a group commit) for as long as this synchronous code runs.
-  const flushed = new Promise<Error | null>((resolve) => store.walSync!.flush(resolve));
-  (scheduler as unknown as { run(): void }).run();
-  assert.equal(store.messages.byId(id)?.status, 'enroute', 'nothing recorded while the flush runs');
-  assert.deepEqual(recorded, []);
-
-  assert.equal(await flushed, null);
-  assert.equal(store.messages.byId(id)?.status, 'delivered', 'recorded right after the flush');
-  assert.equal(recorded.length, 1);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) intake.add(i, (err, id) => (assert.equal(err, null), ids.push(id!), order.push(`answered ${id}`)));
+  scheduler.wake(0);
+  await eventually(() => assert.ok(order.some((o) => o.startsWith('announced')), `wanted the deliveries announced, had ${order.join('; ')}`));
+  assert.deepEqual(order.slice(0, 3), ids.map((id) => `answered ${id}`), 'every answer first');
+  assert.deepEqual(order.slice(3), ['announced 3, flush running: false'], 'then the deliveries, once flushed');
+  for (const id of ids) assert.equal(store.messages.byId(id)?.status, 'delivered');
+  assert.equal(store.receipts.forMessage(ids[0]!).length, 1, 'a receipt is owed');
 });

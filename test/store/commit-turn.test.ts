@@ -93,18 +93,26 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     const insertA = db.prepare('INSERT INTO a VALUES (?)');
     let busy = false;
     let finishFlush: ((err: Error | null) => void) | null = null;
+    let settledWaiters: Array<() => void> = [];
     let flushStarted!: () => void;
     const flushed = new Promise<void>((resolve) => (flushStarted = resolve));
     const turn = new CommitTurn(() => assert.fail('the flushing turn must not use the plain transaction'), {
       transactionWithoutFlush: (fn) => db.transaction(fn).immediate(),
       flush: (doneFlush) => {
         busy = true;
-        finishFlush = (err) => ((busy = false), doneFlush(err));
+        finishFlush = (err) => {
+          busy = false;
+          doneFlush(err);
+          const waiters = settledWaiters;
+          settledWaiters = [];
+          for (const fn of waiters) fn();
+        };
         flushStarted();
       },
       get busy() {
         return busy;
       },
+      whenSettled: (fn) => (busy ? settledWaiters.push(fn) : fn()),
     });
     const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => (assert.equal(busy, false, 'no write while a flush runs'), Number(insertA.run(x).lastInsertRowid))))(), 100, undefined, turn);
     const answered: number[] = [];

@@ -64,6 +64,8 @@ export class RelayWorker implements UpstreamListener {
   private delivered: Delivered[] = [];
   private flushScheduled = false;
   private readonly pumpScheduled = new Set<Upstream>();
+  /** Upstreams whose pump waits for a running flush (WalSync.whenSettled). */
+  private readonly waitingFlush = new Set<Upstream>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Messages whose submit_sm is out (or whose answer is not yet written): not due again meanwhile. */
@@ -164,7 +166,16 @@ export class RelayWorker implements UpstreamListener {
   private pump(u: Upstream): void {
     if (this.stopped || !this.store.db.open) return;
     // Not before the client has its submit_sm_resp (WalSync): an upstream receipt may come fast.
-    if (this.store.walSync?.busy) return this.store.whenSettled(() => this.pump(u));
+    if (this.store.walSync?.busy) {
+      if (!this.waitingFlush.has(u)) {
+        this.waitingFlush.add(u);
+        this.store.whenSettled(() => {
+          this.waitingFlush.delete(u);
+          this.pump(u);
+        });
+      }
+      return;
+    }
     const now = Date.now();
     const room = u.capacity(now);
     if (room === 0) return;

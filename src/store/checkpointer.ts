@@ -1,0 +1,50 @@
+/**
+ * WAL checkpoints on a worker thread (`store.checkpoint` = background). SQLite's automatic
+ * checkpoint runs inside the COMMIT that pushes the WAL past its limit: under load that was a
+ * copy of a thousand pages and two fsyncs on the event loop every few tenths of a second, the
+ * largest stalls of the submit path. Here a thread with its own connection checkpoints every
+ * `intervalMs`; the server's connection keeps an automatic checkpoint far above that only as a
+ * backstop, should the thread fall behind.
+ */
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { Logger } from '../log.js';
+import type { CheckpointWorkerData } from './checkpoint-worker.js';
+
+/** ms between two background checkpoints */
+const INTERVAL_MS = 100;
+/** WAL pages (4 KiB) past which the thread restarts the WAL: 16 MiB. */
+const RESTART_PAGES = 4096;
+/** The server's own automatic checkpoint (pages), the backstop: four times that. */
+const BACKSTOP_PAGES = 4 * RESTART_PAGES;
+
+/** Moves the checkpoints of the database `db` (open on `path`) to a thread. */
+export function checkpointInBackground(db: Database.Database, path: string, log: Logger): Checkpointer {
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  return new Checkpointer({ path, intervalMs: INTERVAL_MS, restartPages: RESTART_PAGES }, log);
+}
+
+/** Runs checkpoints of one database file on a worker thread. */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private stopped: Promise<void> | null = null;
+
+  constructor(data: CheckpointWorkerData, log: Logger) {
+    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
+    this.worker.on('message', (message: { error?: string }) => log.warn({ err: message.error }, 'background checkpoint failed'));
+    this.worker.on('error', (err) => log.error({ err }, 'checkpoint thread failed; SQLite checkpoints on commit from now on'));
+    // The thread must not keep a finished process alive.
+    this.worker.unref();
+  }
+
+  /** Stops the thread after its current checkpoint; resolves once its connection is closed. */
+  stop(): Promise<void> {
+    this.stopped ??= new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      // Held by the event loop again until the thread has closed its connection and exited.
+      this.worker.ref();
+      this.worker.postMessage('stop');
+    });
+    return this.stopped;
+  }
+}

@@ -1,0 +1,26 @@
+/** WAL checkpoints on a worker thread (store.checkpoint background): pages reach the database file without a checkpoint on the event loop. */
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { checkpointInBackground } from '../../src/store/checkpointer.js';
+import { Store } from '../../src/store/store.js';
+import { eventually } from '../helpers/eventually.js';
+import { tempDir } from '../helpers/store-fixtures.js';
+
+test('the thread copies committed pages into the database file; the server connection only keeps a far backstop', async (t) => {
+  const path = join(tempDir(t), 'smscd.db');
+  const store = Store.open({ path });
+  t.after(() => store.close());
+  const checkpointer = checkpointInBackground(store.db, path, pino({ level: 'silent' }));
+  assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 16_384, 'the backstop, far above the thread’s restart point');
+  store.db.exec('CREATE TABLE filler (x BLOB)');
+  const before = statSync(path).size;
+  const insert = store.db.prepare('INSERT INTO filler VALUES (randomblob(3000))');
+  for (let i = 0; i < 20; i++) store.transaction(() => { for (let j = 0; j < 50; j++) insert.run(); });
+  // About 3 MB went into the WAL; the thread moves it into the database file.
+  await eventually(() => assert.ok(statSync(path).size > before + 2_000_000, `wanted the database file grown by the checkpoint, had ${statSync(path).size} bytes (was ${before})`));
+  await checkpointer.stop();
+  assert.equal((store.db.prepare('SELECT count(*) AS n FROM filler').get() as { n: number }).n, 1000);
+});
