@@ -13,9 +13,12 @@
  *
  * One rule keeps the order of everything else simple: no group commit starts while a flush is
  * running. The commits that queue up meanwhile go into the next transaction (that is what group
- * commit is for), and work that must not see rows whose answers are not out yet (the delivery
- * scheduler: a receipt never precedes its submit_sm_resp) waits with `whenSettled` for the
- * flush and the answers it releases.
+ * commit is for), so whenever no flush runs, everything committed is on disk. Work that acts on
+ * rows (the receipt pusher, the relay pump) reads only then, waiting with `whenSettled` for the
+ * running flush and the answers it releases: nothing is sent on the strength of a row that power
+ * loss could take back, and a receipt never precedes its submit_sm_resp. (Transactions that
+ * commit with SQLite's own flush, like the forwarding worker's claim, flush everything before
+ * them too.)
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
