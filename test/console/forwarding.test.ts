@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { StoredMessage } from '../../src/store/messages.js';
 import { ALWAYS_DELIVERED, closeSharedBrowser, consoleTest, PASSWORD, type ConsoleTest } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
@@ -32,6 +32,12 @@ async function waitDelivered(page: Page, id: string): Promise<void> {
 }
 
 /** The value of one element of an XML document (the documents are flat: one level of fields). */
+/** Picks a URL as the tool's destination and types its address (not saved yet). */
+async function chooseUrl(tool: Locator, url: string): Promise<void> {
+  await tool.getByLabel('URL (HTTP or HTTPS)').check();
+  await tool.getByLabel('Address', { exact: true }).fill(url);
+}
+
 function xmlField(xml: string, name: string): string | null {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? null;
 }
@@ -45,8 +51,7 @@ test('console forwarding to a local URL in XML delivers the next receipt as XML;
 
   await c.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Forwarding' }).click();
   const tool = c.page.locator('#tool-console');
-  await tool.getByLabel('URL (HTTP or HTTPS)').check();
-  await tool.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await chooseUrl(tool, receiver.url);
   await tool.getByLabel('XML').check();
   await Promise.all([c.page.waitForURL(/\/console\/forwarding\?saved=console/), tool.getByRole('button', { name: 'Save' }).click()]);
   assert.equal(await c.page.getByRole('status').first().textContent(), 'Console forwarding saved.');
@@ -91,8 +96,7 @@ test('forwarding settings refuse bad input with an error at the field', async (c
   await c.signIn('acme', PASSWORD);
   await c.goto('/console/forwarding');
   const tool = c.page.locator('#tool-console');
-  await tool.getByLabel('URL (HTTP or HTTPS)').check();
-  await tool.getByLabel('Address', { exact: true }).fill('ftp://example.com/x');
+  await chooseUrl(tool, 'ftp://example.com/x');
   await tool.getByRole('button', { name: 'Save' }).click();
   await c.page.getByRole('alert').waitFor();
   assert.match((await c.page.getByRole('alert').textContent()) ?? '', /Console: "ftp:\/\/example.com\/x" is not an http:\/\/ or https:\/\/ URL/);
@@ -107,8 +111,7 @@ test('forwarding settings refuse bad input with an error at the field', async (c
   await tool.locator('.field-error', { hasText: 'is not an e-mail address' }).waitFor();
 
   const whatsapp = c.page.locator('#tool-whatsapp');
-  await whatsapp.getByLabel('URL (HTTP or HTTPS)').check();
-  await whatsapp.getByLabel('Address', { exact: true }).fill('http://127.0.0.1:9/hook');
+  await chooseUrl(whatsapp, 'http://127.0.0.1:9/hook');
   for (const s of ['delivered', 'read']) await whatsapp.getByLabel(s, { exact: true }).uncheck();
   await whatsapp.getByRole('button', { name: 'Save' }).click();
   await whatsapp.locator('.field-error', { hasText: 'Tick at least one status change' }).waitFor();
@@ -125,8 +128,7 @@ test('"Send test" posts a sample receipt to what the form describes, shows the o
   await c.signIn('acme', PASSWORD);
   await c.goto('/console/forwarding');
   const tool = c.page.locator('#tool-console');
-  await tool.getByLabel('URL (HTTP or HTTPS)').check();
-  await tool.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await chooseUrl(tool, receiver.url);
   await tool.getByLabel('XML').check();
   await tool.getByRole('button', { name: 'Send test' }).click();
   await c.page.getByRole('status').filter({ hasText: `Test receipt delivered to ${receiver.url} (200` }).waitFor();
@@ -142,8 +144,7 @@ test('"Send test" posts a sample receipt to what the form describes, shows the o
 
   // WhatsApp's test is a WhatsApp status change, as its real forwards will be.
   const whatsapp = c.page.locator('#tool-whatsapp');
-  await whatsapp.getByLabel('URL (HTTP or HTTPS)').check();
-  await whatsapp.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await chooseUrl(whatsapp, receiver.url);
   await whatsapp.getByRole('button', { name: 'Send test' }).click();
   await c.page.getByRole('status').filter({ hasText: 'Test receipt delivered' }).waitFor();
   const sample = JSON.parse(receiver.received[1]!.body) as Record<string, unknown>;
@@ -163,8 +164,7 @@ test('WhatsApp forwarding set in the console sends exactly the status changes ti
   await c.signIn('acme', PASSWORD);
   await c.goto('/console/forwarding');
   const whatsapp = c.page.locator('#tool-whatsapp');
-  await whatsapp.getByLabel('URL (HTTP or HTTPS)').check();
-  await whatsapp.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await chooseUrl(whatsapp, receiver.url);
   // Default: delivered and read. Here: sent and read.
   assert.equal(await whatsapp.getByLabel('delivered', { exact: true }).isChecked(), true);
   await whatsapp.getByLabel('delivered', { exact: true }).uncheck();
@@ -195,8 +195,7 @@ test('a destination that answered 410 Gone is shown as stopped, and saving it ag
   await c.signIn('acme', PASSWORD);
   await c.goto('/console/forwarding');
   const tool = c.page.locator('#tool-console');
-  await tool.getByLabel('URL (HTTP or HTTPS)').check();
-  await tool.getByLabel('Address', { exact: true }).fill(receiver.url);
+  await chooseUrl(tool, receiver.url);
   await Promise.all([c.page.waitForURL(/saved=console/), tool.getByRole('button', { name: 'Save' }).click()]);
   assert.equal(await tool.locator('[data-disabled]').count(), 0);
 
