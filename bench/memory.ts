@@ -8,10 +8,11 @@
 //    minute within ±10 % of the first minute's median.
 //
 //   node dist/bench/memory.js [--stored 1000000] [--soak-minutes 10] [--part all|stored|soak]
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLoadtest } from '../src/loadtest/run-loadtest.js';
 import { reportResult } from './lib/result.js';
-import { readRss } from './lib/rss.js';
+import { readRss, readRssParts } from './lib/rss.js';
 import { startSmscd } from './lib/smscd.js';
 
 const GOAL_STORED_MB = 250;
@@ -70,7 +71,11 @@ async function soak(minutes: number): Promise<void> {
       const rss = mb(readRss(smscd.pid));
       const atSec = Math.round((Date.now() - startedAt) / 1000);
       samples.push({ atSec, rss });
-      console.log(`  ${String(atSec).padStart(4)} s  RSS ${rss} MB`);
+      // Where a change comes from: anonymous memory (V8 heap, malloc: SQLite's cache) or file
+      // pages (the WAL index is a shared mapping), and how large the WAL is at that moment.
+      const parts = readRssParts(smscd.pid);
+      const split = parts ? `  (anon ${mb(parts.anon)}, file ${mb(parts.file)}, shmem ${mb(parts.shmem)})` : '';
+      console.log(`  ${String(atSec).padStart(4)} s  RSS ${rss} MB${split}  WAL ${mb(fileSize(`${smscd.db}-wal`))} MB`);
     }, SAMPLE_MS);
     let report;
     try {
@@ -91,6 +96,15 @@ async function soak(minutes: number): Promise<void> {
     reportResult({ bench: 'memory soak', figure: `largest RSS deviation over ${minutes} min at ${rate}/s (first minute ${level} MB)`, value: Math.round(worst * 1000) / 10, unit: '%', goal: `<= ${GOAL_FLAT * 100}`, met });
   } finally {
     await smscd.stop();
+  }
+}
+
+/** Size of a file in bytes, 0 when it is not there (the WAL between checkpoints). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -210,6 +210,8 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
         await relay.stop();
         await worker.stop();
         await checkpointer?.stop();
+        // A group commit may still be committing or being flushed; its answers run against the store.
+        await store.settled();
         store.close();
         log.info('stopped');
       })();

@@ -22,6 +22,25 @@ export function readRss(pid: number): number | null {
   }
 }
 
+/** VmRSS split as /proc reports it (kB → bytes): anonymous (heap, malloc), file-backed, shared memory. */
+export interface RssParts {
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
+/** The parts of `pid`'s RSS, or null when they cannot be read. */
+export function readRssParts(pid: number): RssParts | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB$`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const parts = { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+    return Number.isNaN(parts.anon) ? null : parts;
+  } catch {
+    return null;
+  }
+}
+
 export function sampleRss(pid: number, intervalMs = 100): RssSampler {
   let peak = 0;
   let last = 0;

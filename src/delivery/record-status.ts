@@ -47,10 +47,11 @@ export class StatusRecorder {
   /**
    * Stores one change. Must run inside a transaction. Returns null (and stores nothing) when the
    * message does not exist or is already final: a final status is never overwritten.
+   * @param known the message's facts when the caller has just read them in this transaction.
    */
-  record(change: StatusChange): RecordedStatus | null {
+  record(change: StatusChange, known?: DeliveryFacts): RecordedStatus | null {
     const { store } = this;
-    const message = store.messages.facts(change.messageId);
+    const message = known ?? store.messages.facts(change.messageId);
     if (!message || isFinalStatus(message.messageType, message.status)) return null;
     const final = isFinalStatus(message.messageType, change.status);
     const eventId = store.events.insert({ ...change, final });

@@ -96,7 +96,7 @@ export class DeliveryScheduler implements TurnMember {
             errorCode: intermediate ? 0 : step.errorCode,
             origin: 'simulator',
             occurredAt: now,
-          });
+          }, step.facts);
           if (result) out.push(result);
           const [next, ...rest] = step.remaining ?? [];
           if (intermediate && result && next) this.store.simulated.reschedule(step.messageId, next[0], next[1], rest);
@@ -109,6 +109,8 @@ export class DeliveryScheduler implements TurnMember {
       failure = err instanceof Error ? err : new Error(String(err));
     }
     return (commitError) => {
+      // Stopped meanwhile (the server is closing): the store may be closed by the time a flush ends.
+      if (this.stopped) return;
       const err = commitError ?? failure;
       if (err) {
         // The database refused (busy, full) or the flush failed: try again shortly.

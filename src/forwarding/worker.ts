@@ -290,7 +290,8 @@ export class ForwardingWorker {
       code: result.code,
       excerpt: result.excerpt ?? (result.outcome === 'delivered' ? null : result.reason),
     });
-    const log = this.log.child({ outboxId: row.id, messageId: row.messageId, targetId: row.targetId, attempt: row.attempt });
+    // Made only when something is logged: a child logger per delivered row cost more than its write.
+    const log = (): Logger => this.log.child({ outboxId: row.id, messageId: row.messageId, targetId: row.targetId, attempt: row.attempt });
     const targetName = this.targets.get(row.targetId)?.row.kind === 'callback' ? 'callback' : (this.targets.get(row.targetId)?.row.name ?? String(row.targetId));
     this.metrics?.forwards.inc({ target: targetName, result: result.outcome });
     this.metrics?.forwardLatency.observe({ target: targetName }, result.durationMs / 1000);
@@ -299,12 +300,12 @@ export class ForwardingWorker {
         outbox.delivered(row.id, result.code, now);
         return undefined;
       case 'failed':
-        log.warn({ code: result.code, reason: result.reason }, 'delivery failed for good');
+        log().warn({ code: result.code, reason: result.reason }, 'delivery failed for good');
         outbox.failed(row.id, result.code, result.reason, now);
         return undefined;
       case 'disable': {
         const reason = `${result.code}: ${result.reason}`;
-        log.warn({ code: result.code }, 'the receiver asked to stop: target disabled');
+        log().warn({ code: result.code }, 'the receiver asked to stop: target disabled');
         this.store.targets.setEnabled(row.targetId, false, reason, now);
         // The row waits (pending) until the target is enabled again.
         outbox.retryAt(row.id, now, result.code, result.reason);
@@ -315,10 +316,10 @@ export class ForwardingWorker {
       case 'retry': {
         const delay = retryDelayMs(this.config.retrySchedule, this.config.retryJitter, row.attempt, result.retryAfterMs, this.random);
         if (delay === null) {
-          log.warn({ code: result.code, reason: result.reason }, 'delivery failed: retries exhausted');
+          log().warn({ code: result.code, reason: result.reason }, 'delivery failed: retries exhausted');
           outbox.failed(row.id, result.code, `retries exhausted: ${result.reason}`, now);
         } else {
-          log.info({ code: result.code, reason: result.reason, retryInMs: delay }, 'delivery failed; will retry');
+          log().info({ code: result.code, reason: result.reason, retryInMs: delay }, 'delivery failed; will retry');
           outbox.retryAt(row.id, now + delay, result.code, result.reason);
         }
         return undefined;

@@ -23,6 +23,9 @@ import type { SmppSession } from './session.js';
 
 type Outcome = 'acked' | 'rejected' | 'attempted';
 
+/** Rows read beyond the room left, so a few skipped rows do not cost another query. */
+const READ_SLACK = 16;
+
 interface InFlight {
   messageId: string;
   session: SmppSession;
@@ -38,6 +41,8 @@ class AccountReceipts {
   /** Every pending row up to here is in flight or settled; reset to rescan. */
   cursor = 0;
   scheduled = false;
+  /** A pump read up to a flush's mark and will look again after the running flush. */
+  awaitingFlush = false;
   retryTimer: NodeJS.Timeout | null = null;
   roundRobin = 0;
 
@@ -128,13 +133,10 @@ export class ReceiptPusher {
     const state = this.state(accountId);
     if (state.scheduled || this.stopped) return;
     state.scheduled = true;
-    setImmediate(() =>
-      // Receipts are read only when no flush runs: every row seen is then on disk (WalSync).
-      this.store.whenSettled(() => {
-        state.scheduled = false;
-        this.pump(accountId, state);
-      }),
-    );
+    setImmediate(() => {
+      state.scheduled = false;
+      if (!this.stopped) this.pump(accountId, state);
+    });
   }
 
   /** A receiver or transceiver bound: its account's owed receipts can go out. */
@@ -187,36 +189,56 @@ export class ReceiptPusher {
     if (capacity === 0) return;
 
     const now = Date.now();
-    let rows: OwedReceipt[];
-    try {
-      rows = this.store.receipts.pendingAfter(accountId, state.cursor, now, capacity + state.busyMessages.size);
-    } catch (err) {
-      this.log.error({ err, accountId }, 'reading owed receipts failed');
-      return;
+    // Only receipts on disk, committed with answers that have gone out (Store.receiptReadBound):
+    // while a flush runs, later ones wait for it, and a pump after it.
+    const upTo = this.store.receiptReadBound();
+    if (upTo < Number.MAX_SAFE_INTEGER && !state.awaitingFlush) {
+      state.awaitingFlush = true;
+      this.store.afterFlush(() => {
+        state.awaitingFlush = false;
+        this.poke(accountId);
+      });
     }
     let advancing = true;
     const blocked = new Set<string>();
     let earliestRetry = Infinity;
-    for (const row of rows) {
-      if (state.inFlight.has(row.id)) {
+    // Rows are read in chunks of about the room left, not the room plus every row that might be
+    // skipped: under a backlog, reading `capacity + in flight` rows per pump (and joining each to
+    // its event and message) cost more than sending. A chunk that ends with room left means rows
+    // were skipped (in flight, blocked, waiting for a retry), so the scan goes on after it.
+    let after = state.cursor;
+    scan: while (capacity > 0) {
+      const limit = capacity + READ_SLACK;
+      let rows: OwedReceipt[];
+      try {
+        rows = this.store.receipts.pendingAfter(accountId, after, upTo, now, limit);
+      } catch (err) {
+        this.log.error({ err, accountId }, 'reading owed receipts failed');
+        break;
+      }
+      for (const row of rows) {
+        after = row.id;
+        if (state.inFlight.has(row.id)) {
+          if (advancing) state.cursor = row.id;
+          continue;
+        }
+        const retryAt = state.retryAt.get(row.id);
+        const waiting = retryAt !== undefined && retryAt > now;
+        if (waiting) earliestRetry = Math.min(earliestRetry, retryAt);
+        if (waiting || blocked.has(row.messageId) || state.busyMessages.has(row.messageId) || this.held.has(row.messageId) || capacity === 0) {
+          // Later receipts of this message must not overtake it.
+          blocked.add(row.messageId);
+          advancing = false;
+          continue;
+        }
+        const session = this.pick(sessions, state, room);
+        if (!session) break scan;
+        state.retryAt.delete(row.id);
+        this.send(accountId, state, session, row);
+        capacity--;
         if (advancing) state.cursor = row.id;
-        continue;
       }
-      const retryAt = state.retryAt.get(row.id);
-      const waiting = retryAt !== undefined && retryAt > now;
-      if (waiting) earliestRetry = Math.min(earliestRetry, retryAt);
-      if (waiting || blocked.has(row.messageId) || state.busyMessages.has(row.messageId) || this.held.has(row.messageId) || capacity === 0) {
-        // Later receipts of this message must not overtake it.
-        blocked.add(row.messageId);
-        advancing = false;
-        continue;
-      }
-      const session = this.pick(sessions, state, room);
-      if (!session) break;
-      state.retryAt.delete(row.id);
-      this.send(accountId, state, session, row);
-      capacity--;
-      if (advancing) state.cursor = row.id;
+      if (rows.length < limit) break;
     }
     if (earliestRetry < Infinity) this.retryLater(accountId, state, earliestRetry - now);
   }

@@ -27,19 +27,19 @@ export interface TurnMember {
 export interface TurnDurability {
   /** Runs `fn` in one write transaction that SQLite commits without flushing the WAL. */
   transactionWithoutFlush(fn: () => void): void;
-  /** Flushes what has been committed; `done` once it is on disk. */
+  /** Flushes what has been committed; `done` once it is on disk (after the running flush, if any). */
   flush(done: (err: Error | null) => void): void;
-  /** A flush is running: the next transaction waits for it. */
-  readonly busy: boolean;
-  /** Runs `fn` once the running flush has settled (at once when none runs). */
-  whenSettled(fn: () => void): void;
+  /** A transaction may commit now (WalSync.canCommit: at most one waits for its flush). */
+  readonly canCommit: boolean;
+  /** Runs `fn` once a transaction may commit (at once when one may). */
+  whenCommitAllowed(fn: () => void): void;
 }
 
 /** One transaction per event-loop turn, shared by the committers that joined it. */
 export class CommitTurn {
   private readonly members = new Set<TurnMember>();
   private scheduled = false;
-  /** Waiting for a running flush (ours or another writer's) to settle. */
+  /** Waiting until a transaction may commit (a flush is queued behind the running one). */
   private waiting = false;
 
   /**
@@ -52,6 +52,11 @@ export class CommitTurn {
     private readonly durability: TurnDurability | null = null,
   ) {}
 
+  /** Nothing is waiting to be committed. */
+  get idle(): boolean {
+    return !this.scheduled;
+  }
+
   /** Makes sure `member` is flushed in this turn's transaction. */
   schedule(member: TurnMember): void {
     this.members.add(member);
@@ -63,12 +68,12 @@ export class CommitTurn {
   }
 
   private flush(): void {
-    // While a transaction is being flushed, everything queued meanwhile waits and goes into the
-    // next one, which starts once that flush has settled its committers.
-    if (this.durability?.busy) {
+    // One transaction may commit while the previous one is being flushed; beyond that, everything
+    // queued meanwhile waits and goes into the next one, which commits once the running flush is done.
+    if (this.durability && !this.durability.canCommit) {
       if (!this.waiting) {
         this.waiting = true;
-        this.durability.whenSettled(() => {
+        this.durability.whenCommitAllowed(() => {
           this.waiting = false;
           this.flush();
         });

@@ -175,6 +175,25 @@ function fromRow(r: Row): StoredMessage {
   };
 }
 
+/** The columns DeliveryFacts are read from, as a query names them. */
+export const FACTS_COLUMNS = 'account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses';
+
+/** A row of FACTS_COLUMNS. */
+export interface FactsRow {
+  account_id: number;
+  channel: Channel;
+  message_type: 'sms' | 'whatsapp';
+  registered_delivery: number;
+  status: string;
+  callback_target_id: number | null;
+  callback_statuses: string | null;
+}
+
+/** DeliveryFacts from a row of FACTS_COLUMNS. */
+export function deliveryFacts(r: FactsRow): DeliveryFacts {
+  return { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id, callbackStatuses: statusList(r.callback_statuses) };
+}
+
 /** Message ids are the decimal row id: opaque to clients, never reused (AUTOINCREMENT). */
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
@@ -182,7 +201,7 @@ const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 export class MessageRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly byIdStmt: Statement<[number], Row>;
-  private readonly factsStmt: Statement<[number], { account_id: number; channel: Channel; message_type: 'sms' | 'whatsapp'; registered_delivery: number; status: string; callback_target_id: number | null; callback_statuses: string | null }>;
+  private readonly factsStmt: Statement<[number], FactsRow>;
   private readonly statusStmt: Statement<unknown[]>;
 
   constructor(private readonly db: Database) {
@@ -196,14 +215,14 @@ export class MessageRepository {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byIdStmt = db.prepare('SELECT * FROM messages WHERE id = ?');
-    this.factsStmt = db.prepare('SELECT account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses FROM messages WHERE id = ?');
+    this.factsStmt = db.prepare(`SELECT ${FACTS_COLUMNS} FROM messages WHERE id = ?`);
     this.statusStmt = db.prepare('UPDATE messages SET status = ?, error_code = ?, done_at = ?, updated_at = ? WHERE id = ?');
   }
 
   /** The few columns recordStatus needs, without reading the body. */
   facts(id: string): DeliveryFacts | undefined {
     const r = this.factsStmt.get(Number(id));
-    return r && { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id, callbackStatuses: statusList(r.callback_statuses) };
+    return r && deliveryFacts(r);
   }
 
   /** Sets the current status (and, for a final one, when it became final). */

@@ -1,5 +1,6 @@
 /** The simulator's timers, kept in the database (columns of `messages`) so a restart resumes them. */
 import type { Database, Statement } from 'better-sqlite3';
+import { deliveryFacts, FACTS_COLUMNS, type DeliveryFacts, type FactsRow } from './messages.js';
 
 /** The next step of a message in simulated delivery. */
 export interface PlannedDelivery {
@@ -18,9 +19,11 @@ export interface PlannedDelivery {
 /** A due step with its message id. */
 export interface DueDelivery extends PlannedDelivery {
   messageId: string;
+  /** What recording the step needs to know about the message, read with the timer (one row, one read). */
+  facts: DeliveryFacts;
 }
 
-interface Row {
+interface Row extends FactsRow {
   message_id: number;
   next_status: string;
   final_status: string;
@@ -53,7 +56,7 @@ export class SimulatedDeliveryRepository {
     this.rescheduleStmt = db.prepare('UPDATE messages SET sim_next_status = ?, sim_due_at = ?, sim_remaining = ? WHERE id = ? AND sim_due_at IS NOT NULL');
     this.dueStmt = db.prepare(`
       SELECT id AS message_id, sim_next_status AS next_status, sim_final_status AS final_status, sim_error_code AS error_code,
-             sim_due_at AS due_at, sim_final_due_at AS final_due_at, sim_remaining AS remaining
+             sim_due_at AS due_at, sim_final_due_at AS final_due_at, sim_remaining AS remaining, ${FACTS_COLUMNS}
       FROM messages WHERE sim_due_at <= ? ORDER BY sim_due_at, id LIMIT ?`);
     this.deleteStmt = db.prepare(`
       UPDATE messages SET sim_next_status = NULL, sim_final_status = NULL, sim_error_code = NULL, sim_due_at = NULL, sim_final_due_at = NULL, sim_remaining = NULL
@@ -72,6 +75,7 @@ export class SimulatedDeliveryRepository {
       dueAt: r.due_at,
       finalDueAt: r.final_due_at,
       remaining: r.remaining === null ? [] : (JSON.parse(r.remaining) as Array<[string, number]>),
+      facts: deliveryFacts(r),
     }));
   }
 

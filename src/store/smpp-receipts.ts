@@ -52,7 +52,7 @@ interface OwedRow {
 /** Reads and writes owed SMPP receipts. */
 export class SmppReceiptRepository {
   private readonly insertStmt: Statement<unknown[]>;
-  private readonly pendingStmt: Statement<[number, number, number, number], OwedRow>;
+  private readonly pendingStmt: Statement<[number, number, number, number, number], OwedRow>;
   private readonly ackStmt: Statement<[number, number]>;
   private readonly rejectStmt: Statement<[number, number]>;
   private readonly attemptStmt: Statement<[number]>;
@@ -65,7 +65,7 @@ export class SmppReceiptRepository {
       FROM smpp_receipts r
       JOIN status_events e ON e.id = r.event_id
       JOIN messages m ON m.id = r.message_id
-      WHERE r.account_id = ? AND r.state = 'pending' AND r.id > ? AND r.expires_at > ?
+      WHERE r.account_id = ? AND r.state = 'pending' AND r.id > ? AND r.id <= ? AND r.expires_at > ?
       ORDER BY r.id LIMIT ?`);
     this.ackStmt = db.prepare(`UPDATE smpp_receipts SET state = 'acked', done_at = ? WHERE id = ? AND state = 'pending'`);
     this.rejectStmt = db.prepare(`UPDATE smpp_receipts SET state = 'rejected', done_at = ? WHERE id = ? AND state = 'pending'`);
@@ -85,9 +85,9 @@ export class SmppReceiptRepository {
     return Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
   }
 
-  /** The oldest pending, unexpired receipts of an account after receipt `afterId`, oldest first. */
-  pendingAfter(accountId: number, afterId: number, now: number, limit: number): OwedReceipt[] {
-    return this.pendingStmt.all(accountId, afterId, now, limit).map((r) => ({
+  /** The oldest pending, unexpired receipts of an account after receipt `afterId` and up to `upTo`, oldest first. */
+  pendingAfter(accountId: number, afterId: number, upTo: number, now: number, limit: number): OwedReceipt[] {
+    return this.pendingStmt.all(accountId, afterId, upTo, now, limit).map((r) => ({
       id: r.id,
       messageId: String(r.message_id),
       eventId: r.event_id,

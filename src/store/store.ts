@@ -14,7 +14,7 @@ import { TargetRepository } from './targets.js';
 import { SimulatedDeliveryRepository } from './simulated-deliveries.js';
 import { SmppReceiptRepository } from './smpp-receipts.js';
 import { StatusEventRepository } from './status-events.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type FlushFile } from './wal-sync.js';
 
 /** The database and its repositories. */
 export class Store {
@@ -34,15 +34,18 @@ export class Store {
   readonly turn: CommitTurn;
   /** Flushes group commits off the event loop (`store.commitFlush` = async), else null. */
   readonly walSync: WalSync | null;
+  /** Receipts up to this id were committed by a group commit whose flush is done (receiptReadBound). */
+  private settledReceiptMark = 0;
 
   private constructor(
     readonly db: Database.Database,
     options: OpenOptions,
+    sync: FlushFile | undefined,
   ) {
     const synchronous = options.synchronous ?? 'FULL';
     // Only a flush SQLite would have done is moved (FULL, EXTRA); NORMAL and OFF do none to move.
     const moved = (synchronous === 'FULL' || synchronous === 'EXTRA') && options.path !== ':memory:' && (options.commitFlush ?? 'inline') === 'async';
-    this.walSync = moved ? new WalSync(`${options.path}-wal`) : null;
+    this.walSync = moved ? new WalSync(`${options.path}-wal`, sync) : null;
     this.turn = new CommitTurn((fn) => this.transaction(fn), this.walSync ? this.turnDurability(this.walSync, synchronous) : null);
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
@@ -58,34 +61,75 @@ export class Store {
     this.consoleSessions = new ConsoleSessionRepository(db);
   }
 
-  /** Opens and migrates the database. */
-  static open(options: OpenOptions): Store {
-    return new Store(openDatabase(options), options);
+  /**
+   * Opens and migrates the database.
+   * @param sync how WalSync flushes the WAL (fdatasync; tests pass one they finish by hand).
+   */
+  static open(options: OpenOptions, sync?: FlushFile): Store {
+    return new Store(openDatabase(options), options, sync);
   }
 
-  /** Runs `fn` now, or once the running group-commit flush has released its answers (WalSync.whenSettled). */
+  /** Runs `fn` now, or once no group-commit flush is running and their answers are out (WalSync.whenSettled). */
   whenSettled(fn: () => void): void {
     if (this.walSync) this.walSync.whenSettled(fn);
     else fn();
   }
 
+  /** Resolves once no group commit is waiting to commit or being flushed (before close). */
+  async settled(): Promise<void> {
+    for (;;) {
+      // A turn scheduled with setImmediate commits first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.turn.idle && !this.walSync?.busy) return;
+      await new Promise<void>((resolve) => this.whenSettled(resolve));
+    }
+  }
+
+  /** Runs `fn` once the running group-commit flush has released its answers (at once when none runs). */
+  afterFlush(fn: () => void): void {
+    if (this.walSync) this.walSync.afterFlush(fn);
+    else fn();
+  }
+
+  /**
+   * The highest SMPP receipt id the pusher may read now: every receipt up to it is on disk and
+   * the answers committed with it have gone out. With no flush running that is every receipt;
+   * while one runs, it is the mark of the last group commit whose flush is done (WalSync).
+   */
+  receiptReadBound(): number {
+    return this.walSync?.busy ? this.settledReceiptMark : Number.MAX_SAFE_INTEGER;
+  }
+
   private turnDurability(walSync: WalSync, synchronous: string): TurnDurability {
     const normal = this.db.prepare('PRAGMA synchronous = NORMAL');
     const restore = this.db.prepare(`PRAGMA synchronous = ${synchronous}`);
+    const lastReceipt = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM smpp_receipts');
+    /** The highest receipt id of the transaction just committed, for its flush. */
+    let committedMark = 0;
     return {
       transactionWithoutFlush: (fn) => {
         normal.run();
         try {
-          this.transaction(fn);
+          this.transaction(() => {
+            fn();
+            committedMark = lastReceipt.get()?.id ?? 0;
+          });
         } finally {
           restore.run();
         }
       },
-      flush: (done) => walSync.flush(done),
-      get busy() {
-        return walSync.busy;
+      flush: (done) => {
+        const mark = committedMark;
+        walSync.flush((err) => {
+          done(err);
+          // After the answers: a receipt may follow its submit_sm_resp, never precede it.
+          if (!err) this.settledReceiptMark = Math.max(this.settledReceiptMark, mark);
+        });
       },
-      whenSettled: (fn) => walSync.whenSettled(fn),
+      get canCommit() {
+        return walSync.canCommit;
+      },
+      whenCommitAllowed: (fn) => walSync.whenCommitAllowed(fn),
     };
   }
 

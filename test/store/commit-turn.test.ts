@@ -11,6 +11,8 @@ import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { CommitTurn, GroupCommitter } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
+import { WalSync } from '../../src/store/wal-sync.js';
+import { addAccount, newMessage } from '../helpers/store-fixtures.js';
 
 function setup(): { db: Database.Database; commits: () => number; turn: CommitTurn; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
@@ -87,51 +89,128 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     return { store, committer };
   }
 
-  test('the turn commits without the flush, holds the answers until it is done, and commits nothing meanwhile', async () => {
-    // A durability whose flush finishes when the test says so: the order is then exact, whatever the disk.
+  /**
+   * A CommitTurn over a plain database whose durability is a real WalSync with a flush the test
+   * finishes by hand (`finish`), so the order of commits, flushes and answers is exact.
+   */
+  function handFlushed(): { db: Database.Database; wal: WalSync; turn: CommitTurn; finish: (err?: Error) => void; flushes: () => number; done: () => void } {
     const { db, done } = setup();
-    const insertA = db.prepare('INSERT INTO a VALUES (?)');
-    let busy = false;
-    let finishFlush: ((err: Error | null) => void) | null = null;
-    let settledWaiters: Array<() => void> = [];
-    let flushStarted!: () => void;
-    const flushed = new Promise<void>((resolve) => (flushStarted = resolve));
+    const pending: Array<(err: Error | null) => void> = [];
+    let flushes = 0;
+    const wal = new WalSync(db.name, (_fd, cb) => {
+      flushes++;
+      pending.push(cb);
+    });
     const turn = new CommitTurn(() => assert.fail('the flushing turn must not use the plain transaction'), {
       transactionWithoutFlush: (fn) => db.transaction(fn).immediate(),
-      flush: (doneFlush) => {
-        busy = true;
-        finishFlush = (err) => {
-          busy = false;
-          doneFlush(err);
-          const waiters = settledWaiters;
-          settledWaiters = [];
-          for (const fn of waiters) fn();
-        };
-        flushStarted();
+      flush: (cb) => wal.flush(cb),
+      get canCommit() {
+        return wal.canCommit;
       },
-      get busy() {
-        return busy;
-      },
-      whenSettled: (fn) => (busy ? settledWaiters.push(fn) : fn()),
+      whenCommitAllowed: (fn) => wal.whenCommitAllowed(fn),
     });
-    const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => (assert.equal(busy, false, 'no write while a flush runs'), Number(insertA.run(x).lastInsertRowid))))(), 100, undefined, turn);
+    const finish = (err?: Error): void => {
+      const cb = pending.shift();
+      assert.ok(cb, 'no flush is running');
+      cb(err ?? null);
+    };
+    return { db, wal, turn, finish, flushes: () => flushes, done: () => (wal.close(), done()) };
+  }
+
+  const turns = (n: number): Promise<void> => new Promise<void>((resolve) => {
+    const step = (left: number): void => (left === 0 ? resolve() : void setImmediate(() => step(left - 1)));
+    step(n);
+  });
+
+  test('pipelined one deep: the next turn commits while a flush runs, the one after waits; answers in order, each after its own flush', async () => {
+    const { db, turn, finish, flushes, done } = handFlushed();
+    const insertA = db.prepare('INSERT INTO a VALUES (?)');
+    const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
+    const stored = (): number[] => db.prepare('SELECT x FROM a ORDER BY x').all().map((r) => (r as { x: number }).x);
     const answered: number[] = [];
-    const first = added(committer, 1).then((r) => (answered.push(1), r));
-    await flushed;
-    assert.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 1 }], 'committed before the flush');
-    const second = added(committer, 2).then((r) => (answered.push(2), r));
-    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-    assert.deepEqual(answered, [], 'no answer before the flush is done');
-    assert.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 1 }], 'the second write waits for the flush');
-    finishFlush!(null);
-    assert.deepEqual((await first).err, null);
-    // The second transaction starts after the first flush and has its own flush.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    assert.deepEqual(db.prepare('SELECT x FROM a ORDER BY x').all(), [{ x: 1 }, { x: 2 }]);
+    const add = (x: number): Promise<{ err: Error | null; result: number | undefined }> => added(committer, x).then((r) => (answered.push(x), r));
+
+    const first = add(1);
+    await turns(2);
+    assert.deepEqual(stored(), [1], 'the first turn committed before its flush');
+    assert.equal(flushes(), 1);
+    const second = add(2);
+    await turns(2);
+    assert.deepEqual(stored(), [1, 2], 'the second turn commits while the first is being flushed');
+    assert.equal(flushes(), 1, 'its flush waits for the running one');
+    const third = add(3);
+    await turns(3);
+    assert.deepEqual(stored(), [1, 2], 'a third turn waits: one flush runs and one is queued');
+    assert.deepEqual(answered, [], 'no answer before its flush is done');
+
+    finish();
+    assert.equal((await first).err, null);
     assert.deepEqual(answered, [1], 'the second answer waits for its own flush');
-    finishFlush!(new Error('EIO: fdatasync failed'));
+    assert.equal(flushes(), 2, 'the queued flush started at once');
+    await turns(2);
+    assert.deepEqual(stored(), [1, 2, 3], 'the third turn commits once the queue has room');
+
+    finish(new Error('EIO: fdatasync failed'));
     assert.match(String((await second).err), /EIO/, 'a failed flush is the answer of the commits it covered');
+    assert.match(String((await third).err), /EIO/, 'and of the commit queued behind it, whose frames follow the lost ones');
+    assert.deepEqual(answered, [1, 2, 3]);
+    assert.equal(flushes(), 2, 'nothing is flushed for a commit already failed');
     done();
+  });
+
+  test('a reader waiting for everything to be settled holds off new commits, so it is not starved', async () => {
+    const { db, wal, turn, finish, done } = handFlushed();
+    const insertA = db.prepare('INSERT INTO a VALUES (?)');
+    const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
+    const count = (): number => (db.prepare('SELECT count(*) AS n FROM a').get() as { n: number }).n;
+    const first = added(committer, 1);
+    await turns(2);
+    const events: string[] = [];
+    wal.afterFlush(() => events.push(`after flush: ${count()} stored`));
+    wal.whenSettled(() => events.push(`settled: ${count()} stored, flush running ${wal.busy}`));
+    assert.equal(wal.canCommit, false, 'no commit while a reader waits for the running flush');
+    const second = added(committer, 2);
+    await turns(3);
+    assert.equal(count(), 1, 'the second turn waits for the reader');
+    finish();
+    await first;
+    assert.deepEqual(events, ['after flush: 1 stored', 'settled: 1 stored, flush running false'], 'the reader saw only flushed rows');
+    await turns(2);
+    assert.equal(count(), 2, 'then the waiting turn commits');
+    finish();
+    assert.equal((await second).err, null);
+    done();
+  });
+
+  test('the receipt pusher reads only receipts whose flush is done, and only after the answers committed with them', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+    const flushes: Array<(err: Error | null) => void> = [];
+    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush: 'async' }, (_fd, cb) => flushes.push(cb));
+    t.after(() => (store.close(), rmSync(dir, { recursive: true, force: true })));
+    const account = addAccount(store, 'acme');
+    const message = store.messages.insert(newMessage(account.id));
+    const committer = new GroupCommitter<number, number>((items) => store.transaction(() => items.map(() => store.receipts.insert(account.id, message, 0, Date.now() + 60_000))), 100, undefined, store.turn);
+    const unbounded = Number.MAX_SAFE_INTEGER;
+    assert.equal(store.receiptReadBound(), unbounded, 'no flush running: every committed receipt is on disk');
+
+    const boundsAtAnswer: number[] = [];
+    // The bound as the answer callback sees it (a promise's then would run after the flush's other work).
+    const answer = (x: number): Promise<{ err: Error | null; result: number | undefined }> =>
+      new Promise((resolve) => committer.add(x, (err, result) => (boundsAtAnswer.push(store.receiptReadBound()), resolve({ err, result }))));
+    const first = answer(1);
+    await turns(2);
+    const second = answer(2);
+    await turns(2);
+    assert.equal(flushes.length, 1, 'the second turn committed behind the running flush');
+    assert.equal(store.receiptReadBound(), 0, 'neither receipt may be read while its flush runs');
+    flushes.shift()!(null);
+    const r1 = (await first).result!;
+    assert.equal(boundsAtAnswer[0], 0, 'the first answer goes out before its receipt may');
+    assert.equal(store.receiptReadBound(), r1, 'then the first receipt may be read, not the second');
+    flushes.shift()!(null);
+    const r2 = (await second).result!;
+    assert.ok(r2 > r1);
+    assert.equal(store.receiptReadBound(), unbounded, 'both flushed, nothing running: every receipt may be read');
   });
 
   test('a real store: answers come after the WAL flush and the connection stays FULL', async (t) => {

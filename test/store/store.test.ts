@@ -259,7 +259,16 @@ describe('simulator timers (columns of messages since migration 8)', () => {
     const store = openStore(t, path);
     assert.equal(store.db.pragma('user_version', { simple: true }), migrations.length);
     assert.deepEqual(store.simulated.due(4_000, 10), [
-      { messageId: String(pending), nextStatus: 'enroute', finalStatus: 'undelivered', errorCode: 13, dueAt: 4_000, finalDueAt: 8_000, remaining: [['x', 5_000]] },
+      {
+        messageId: String(pending),
+        nextStatus: 'enroute',
+        finalStatus: 'undelivered',
+        errorCode: 13,
+        dueAt: 4_000,
+        finalDueAt: 8_000,
+        remaining: [['x', 5_000]],
+        facts: { accountId: 1, channel: 'smpp', messageType: 'sms', registeredDelivery: 0, status: 'enroute', callbackTargetId: null, callbackStatuses: null },
+      },
     ]);
     assert.equal(store.simulated.remove(String(done)), false, 'a message that had no timer has none after the migration');
     const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'simulated_deliveries'`).all();
