@@ -173,7 +173,7 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
     },
   });
   onRecorded = (accountIds) => {
-    for (const id of accountIds) smpp.receipts.poke(id);
+    for (const id of accountIds) smpp.receipts.owed(id);
   };
   smpp.receipts.setGate(() => forwarding.forwardingOn);
   const smppPort = await smpp.listen();

@@ -40,11 +40,24 @@ class AccountReceipts {
   readonly retryAt = new Map<number, number>();
   /** Every pending row up to here is in flight or settled; reset to rescan. */
   cursor = 0;
+  /**
+   * Pending rows may lie beyond the cursor that no pump has read. False once a scan read to the
+   * end with every row sent or in flight: then a pump for room alone (an acknowledgement, a
+   * drained socket) has nothing to read, and skips the query — which cost more than the sends
+   * it found when it ran after every acknowledgement. New receipts, rescans and flushes set it.
+   */
+  unread = true;
   scheduled = false;
   /** A pump read up to a flush's mark and will look again after the running flush. */
   awaitingFlush = false;
   retryTimer: NodeJS.Timeout | null = null;
   roundRobin = 0;
+
+  /** Reads from the oldest pending row again (something before the cursor may be sendable). */
+  rescan(): void {
+    this.cursor = 0;
+    this.unread = true;
+  }
 
   busy(messageId: string): void {
     this.busyMessages.set(messageId, (this.busyMessages.get(messageId) ?? 0) + 1);
@@ -123,12 +136,18 @@ export class ReceiptPusher {
     this.gate = gate;
   }
 
-  /** Pushes for every account (the switch was turned on again). */
-  pokeAll(): void {
-    for (const session of this.binds.all()) if (session.accountId !== null) this.poke(session.accountId);
+  /** New receipts are owed to this account (committed and flushed): push soon. */
+  owed(accountId: number): void {
+    this.state(accountId).unread = true;
+    this.poke(accountId);
   }
 
-  /** New receipts may be owed to this account, or it may have room again: push soon. */
+  /** Pushes for every account (the switch was turned on again). */
+  pokeAll(): void {
+    for (const session of this.binds.all()) if (session.accountId !== null) this.owed(session.accountId);
+  }
+
+  /** The account may have room again (or unread receipts, see owed): push soon. */
   poke(accountId: number): void {
     const state = this.state(accountId);
     if (state.scheduled || this.stopped) return;
@@ -157,7 +176,7 @@ export class ReceiptPusher {
       released++;
     }
     if (released > 0) {
-      state.cursor = 0;
+      state.rescan();
       this.poke(session.accountId);
     }
   }
@@ -170,7 +189,7 @@ export class ReceiptPusher {
   /** The submit_sm_resp of a held message is out: its receipts may follow. */
   release(messageId: string, accountId: number): void {
     if (!this.held.delete(messageId)) return;
-    this.state(accountId).cursor = 0;
+    this.state(accountId).rescan();
     this.poke(accountId);
   }
 
@@ -181,7 +200,7 @@ export class ReceiptPusher {
   }
 
   private pump(accountId: number, state: AccountReceipts): void {
-    if (!this.gate()) return;
+    if (!this.gate() || !state.unread) return;
     const window = this.config.window;
     const sessions = [...this.binds.sessionsOf(accountId)].filter((s) => s.canReceive);
     const room = (s: SmppSession): number => (s.writeBlocked ? 0 : Math.max(0, window - s.requestsInFlight));
@@ -190,13 +209,13 @@ export class ReceiptPusher {
 
     const now = Date.now();
     // Only receipts on disk, committed with answers that have gone out (Store.receiptReadBound):
-    // while a flush runs, later ones wait for it, and a pump after it.
+    // while a flush runs, later ones wait for it, and a pump after it — when there are later ones.
     const upTo = this.store.receiptReadBound();
-    if (upTo < Number.MAX_SAFE_INTEGER && !state.awaitingFlush) {
+    if (upTo < this.store.receipts.lastInserted && !state.awaitingFlush) {
       state.awaitingFlush = true;
       this.store.afterFlush(() => {
         state.awaitingFlush = false;
-        this.poke(accountId);
+        this.owed(accountId);
       });
     }
     let advancing = true;
@@ -207,6 +226,7 @@ export class ReceiptPusher {
     // its event and message) cost more than sending. A chunk that ends with room left means rows
     // were skipped (in flight, blocked, waiting for a retry), so the scan goes on after it.
     let after = state.cursor;
+    let readToEnd = false;
     scan: while (capacity > 0) {
       const limit = capacity + READ_SLACK;
       let rows: OwedReceipt[];
@@ -238,8 +258,14 @@ export class ReceiptPusher {
         capacity--;
         if (advancing) state.cursor = row.id;
       }
-      if (rows.length < limit) break;
+      if (rows.length < limit) {
+        readToEnd = true;
+        break;
+      }
     }
+    // Read to the end with nothing skipped: only a new receipt or a rescan gives more to read.
+    // (Rows above a flush's mark were not read; the afterFlush above marks them unread.)
+    if (readToEnd && state.cursor === after) state.unread = false;
     if (earliestRetry < Infinity) this.retryLater(accountId, state, earliestRetry - now);
   }
 
@@ -280,7 +306,7 @@ export class ReceiptPusher {
         state.idle(row.messageId);
         if (err) {
           this.log.error({ err, receiptId: row.id }, 'recording a receipt acknowledgement failed; it will be sent again');
-          state.cursor = 0;
+          state.rescan();
         }
         this.poke(accountId);
       });
@@ -297,7 +323,7 @@ export class ReceiptPusher {
     state.idle(row.messageId);
     const delay = this.config.retryDelaySec * 1000;
     state.retryAt.set(row.id, Date.now() + delay);
-    state.cursor = 0;
+    state.rescan();
     this.outcomes.add({ id: row.id, outcome: 'attempted' }, () => undefined);
     this.retryLater(accountId, state, delay);
     this.poke(accountId);
@@ -307,7 +333,7 @@ export class ReceiptPusher {
     if (state.retryTimer || this.stopped) return;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
-      state.cursor = 0;
+      state.rescan();
       this.poke(accountId);
     }, Math.max(10, delayMs));
     state.retryTimer.unref();

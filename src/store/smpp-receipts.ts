@@ -56,6 +56,7 @@ export class SmppReceiptRepository {
   private readonly ackStmt: Statement<[number, number]>;
   private readonly rejectStmt: Statement<[number, number]>;
   private readonly attemptStmt: Statement<[number]>;
+  private lastInsertedId = 0;
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare('INSERT INTO smpp_receipts (account_id, message_id, event_id, expires_at) VALUES (?, ?, ?, ?)');
@@ -80,9 +81,19 @@ export class SmppReceiptRepository {
     return rows.map((r) => ({ id: r.id, eventId: r.event_id, state: r.state, attempts: r.attempts, expiresAt: r.expires_at, doneAt: r.done_at, status: r.status }));
   }
 
+  /**
+   * The highest receipt id this process has inserted (a rolled-back insert counts too: the value
+   * only tells a reader whether rows above a bound may exist).
+   */
+  get lastInserted(): number {
+    return this.lastInsertedId;
+  }
+
   /** Records a receipt owed for an event. */
   insert(accountId: number, messageId: string, eventId: number, expiresAt: number): number {
-    return Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
+    const id = Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
+    if (id > this.lastInsertedId) this.lastInsertedId = id;
+    return id;
   }
 
   /** The oldest pending, unexpired receipts of an account after receipt `afterId` and up to `upTo`, oldest first. */

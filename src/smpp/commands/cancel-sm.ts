@@ -38,5 +38,5 @@ export function cancelSm(session: SmppSession, pdu: Pdu): void {
   });
   if (cancelled === 0) throw new SmppStatusError(Status.ESME_RCANCELFAIL, 'no message in delivery to cancel');
   session.write(encodeHeaderOnly(CANCEL_SM_RESP, Status.ESME_ROK, pdu.sequence));
-  receipts.poke(session.account!.id);
+  receipts.owed(session.account!.id);
 }
