@@ -49,7 +49,8 @@ async function main(): Promise<void> {
     const forwarded = peer.reach(count);
     const report = await runLoadtest({ port: smscd.port, systemId: SYSTEM_ID, password: PASSWORD, binds: Number(values.binds), window: Number(values.window), count, registeredDelivery: 1, receiptTimeoutSec: 120 });
     const receiptsDone = started + report.totalMs;
-    const forwardsDone = await Promise.race([forwarded, sleep(120_000).then(() => Infinity)]);
+    // Unref'd: once the forwards are in, this timer must not keep the process alive for two minutes.
+    const forwardsDone = await Promise.race([forwarded, sleep(120_000, undefined, { ref: false }).then(() => Infinity)]);
     const end = Math.max(receiptsDone, forwardsDone);
     const receipts = Object.values(report.receipts).reduce((a, b) => a + b, 0);
     const seconds = (end - started) / 1000;
