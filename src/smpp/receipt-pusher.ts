@@ -19,6 +19,7 @@ import type { BindRegistry } from './bind-registry.js';
 import { Status, statusName } from './command-status.js';
 import type { Pdu } from './pdu-codec.js';
 import { encodeReceipt } from './receipt-pdu.js';
+import { SlotTable } from './slot-table.js';
 import type { SmppSession } from './session.js';
 
 type Outcome = 'acked' | 'rejected' | 'attempted';
@@ -33,7 +34,8 @@ interface InFlight {
 
 /** Per-account bookkeeping. */
 class AccountReceipts {
-  readonly inFlight = new Map<number, InFlight>();
+  /** By receipt id; a SlotTable, not a Map: one set and one delete per receipt (see slot-table.ts). */
+  readonly inFlight = new SlotTable<InFlight>();
   /** Messages with a receipt in flight or waiting for a retry: their later receipts wait. */
   readonly busyMessages = new Map<string, number>();
   /** Receipts refused temporarily or unanswered: not before this time (ms). */

@@ -14,6 +14,7 @@ import type { SmppContext } from './context.js';
 import { FrameReader } from './frame-reader.js';
 import { commandId, decodePdu, encodeHeaderOnly, isResponseId, UNKNOWN_COMMAND, type Pdu } from './pdu-codec.js';
 import { plainAddress } from './ip-allow.js';
+import { SlotTable } from './slot-table.js';
 
 /** SMPP bind types. */
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
@@ -47,7 +48,8 @@ export class SmppSession implements BoundSession {
   /** Called once nothing read is left unanswered (graceful shutdown waits for this). */
   private drainedWaiters: Array<() => void> = [];
   private nextSequence = 1;
-  private readonly awaiting = new Map<number, { timer: NodeJS.Timeout; onResponse: (pdu: Pdu) => void }>();
+  /** Our requests by sequence number; a SlotTable, not a Map: one set and one delete per deliver_sm (see slot-table.ts). */
+  private readonly awaiting = new SlotTable<{ timer: NodeJS.Timeout; onResponse: (pdu: Pdu) => void }>();
   private bindTimer: NodeJS.Timeout | null;
   private closedListeners: Array<() => void> = [];
   private corked = false;
