@@ -36,6 +36,19 @@ export function isResponseId(commandId: number): boolean {
   return (commandId & RESPONSE_BIT) !== 0;
 }
 
+type CommandDef = smpp.CommandDef;
+type ParamType = smpp.FieldType;
+
+const NO_PARAMS: ReadonlyArray<readonly [string, ParamType]> = [];
+/** Each command's mandatory fields in order, listed once: `Object.entries` per PDU was the decoder's largest allocation. */
+const paramsById = new Map<number, ReadonlyArray<readonly [string, ParamType]>>();
+
+function mandatoryParams(commandId: number, def: CommandDef): ReadonlyArray<readonly [string, ParamType]> {
+  let params = paramsById.get(commandId);
+  if (!params) paramsById.set(commandId, (params = Object.entries(def.params ?? {}).map(([name, { type }]) => [name, type] as const)));
+  return params;
+}
+
 /** Decodes one frame from FrameReader; throws PduFormatError for anything that does not fit. */
 export function decodePdu(frame: Buffer): Pdu {
   const length = frame.readUInt32BE(0);
@@ -51,8 +64,8 @@ export function decodePdu(frame: Buffer): Pdu {
 
   let offset = HEADER_LENGTH;
   // An error response carries no body (SMPP 3.4 §3.3): don't demand its mandatory fields.
-  const params = isResponseId(commandId) && status !== 0 ? {} : (def.params ?? {});
-  for (const [name, { type }] of Object.entries(params)) {
+  const params = isResponseId(commandId) && status !== 0 ? NO_PARAMS : mandatoryParams(commandId, def);
+  for (const [name, type] of params) {
     if (offset >= length) fail(`body ends before mandatory field ${name}`);
     switch (type) {
       case smpp.types.int8:

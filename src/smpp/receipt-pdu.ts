@@ -18,10 +18,14 @@ const NETWORK_TYPE_GSM = 3;
 /** The first 20 characters of the text, as printable ASCII ('?' for anything else). */
 export function receiptText(text: string | null): string {
   if (!text) return '';
-  return Array.from(text)
-    .slice(0, 20)
-    .map((c) => (c >= ' ' && c <= '~' ? c : '?'))
-    .join('');
+  let out = '';
+  let n = 0;
+  // By code point (for…of), so a character outside the BMP is one '?', as it is one character.
+  for (const c of text) {
+    if (n++ === 20) break;
+    out += c >= ' ' && c <= '~' ? c : '?';
+  }
+  return out;
 }
 
 /** Appendix B: `id:… sub:001 dlvrd:001 submit date:… done date:… stat:… err:… text:…`. */
@@ -62,8 +66,9 @@ const DELIVER_SM = 0x00000005;
  * message on the hot path. Byte for byte what the `smpp` package makes of `receiptFields`.
  */
 export function encodeReceipt(r: OwedReceipt, sequence: number): Buffer {
-  const f = receiptFields(r);
-  const text = f.short_message as Buffer;
+  // The fields of receiptFields, without building that object and its two Buffers per receipt.
+  const { final, messageState } = smsStatusInfo(r.status);
+  const text = Buffer.from(receiptBody(r), 'ascii');
   const src = Buffer.from(r.destAddr, 'latin1');
   const dst = Buffer.from(r.sourceAddr, 'latin1');
   const id = Buffer.from(r.messageId, 'latin1');
@@ -92,7 +97,7 @@ export function encodeReceipt(r: OwedReceipt, sequence: number): Buffer {
   out[o++] = r.sourceTon;
   out[o++] = r.sourceNpi;
   o += dst.copy(out, o) + 1;
-  out[o++] = f.esm_class as number;
+  out[o++] = final ? ESM_RECEIPT : ESM_INTERMEDIATE;
   o += 2; // protocol_id 0, priority_flag 0
   o += 2; // schedule_delivery_time, validity_period: empty
   o += 2; // registered_delivery 0, replace_if_present_flag 0
@@ -104,9 +109,11 @@ export function encodeReceipt(r: OwedReceipt, sequence: number): Buffer {
   o += id.copy(out, o) + 1;
   o = out.writeUInt16BE(0x0427, o);
   o = out.writeUInt16BE(1, o);
-  out[o++] = f.message_state as number;
+  out[o++] = messageState;
   o = out.writeUInt16BE(0x0423, o);
   o = out.writeUInt16BE(3, o);
-  (f.network_error_code as Buffer).copy(out, o);
+  out[o++] = NETWORK_TYPE_GSM;
+  out[o++] = (r.errorCode >> 8) & 0xff;
+  out[o] = r.errorCode & 0xff;
   return out;
 }

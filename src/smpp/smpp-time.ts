@@ -114,11 +114,18 @@ function relative(value: string, f: Fields, now: number): number {
 
 /** `YYMMDDhhmm` in UTC, the format of `submit date:` and `done date:` in receipt text (SMPP 3.4 Appendix B). */
 export function formatReceiptDate(ms: number): string {
-  const d = new Date(ms);
-  return [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
+  // Two per receipt, nearly all within the current minute: the last minute formatted is kept.
+  const minute = Math.floor(ms / MINUTE);
+  if (minute === lastReceiptMinute) return lastReceiptDate;
+  const d = new Date(minute * MINUTE);
+  lastReceiptDate = [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
     .map((n) => String(n).padStart(2, '0'))
     .join('');
+  lastReceiptMinute = minute;
+  return lastReceiptDate;
 }
+let lastReceiptMinute = NaN;
+let lastReceiptDate = '';
 
 /** SMPP absolute time `YYMMDDhhmmsst00+` in UTC (SMPP 3.4 §7.1.1), e.g. query_sm_resp final_date. */
 export function formatSmppTime(ms: number): string {
