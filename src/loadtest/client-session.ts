@@ -45,6 +45,7 @@ export function openSession(options: ConnectOptions, onDeliverSm?: (pdu: smpp.PD
   const session = options.tls
     ? smpp.connect({ host: options.host, port: options.port, tls: true, rejectUnauthorized: !options.insecure })
     : smpp.connect({ host: options.host, port: options.port });
+  corkPerTurn(session);
   // The server may send receipts (deliver_sm) and keep-alives at any time; answer them so it
   // never has to wait on us or drop the bind.
   session.on('deliver_sm', (pdu: smpp.PDU) => {
@@ -54,6 +55,29 @@ export function openSession(options: ConnectOptions, onDeliverSm?: (pdu: smpp.PD
   session.on('enquire_link', (pdu: smpp.PDU) => session.send(pdu.response()));
   session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
   return session;
+}
+
+/**
+ * Makes everything a session sends in one event-loop turn leave in one writev. The package writes
+ * each PDU with its own syscall: at 5,000 submits/s with receipts that was 10,000 loopback writes
+ * a second, half of the load client's CPU, each one waking the SMSC for a few bytes — the client's
+ * own lag then showed up as the SMSC's latency.
+ */
+function corkPerTurn(session: smpp.Session): void {
+  const send = session.send.bind(session);
+  let corked = false;
+  session.send = (pdu, responseCallback, sendCallback) => {
+    const socket = session.socket;
+    if (!corked && socket.writable) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return send(pdu, responseCallback, sendCallback);
+  };
 }
 
 /** Binds as `bindAs`; rejects on a refusal, a closed connection or a timeout. */
