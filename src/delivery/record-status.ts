@@ -6,6 +6,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { DeliveryFacts } from '../store/messages.js';
+import type { ReceiptMessageParts } from '../store/smpp-receipts.js';
 import { isFinalStatus, receiptOwed } from './status.js';
 
 /** A change of status to record. */
@@ -48,8 +49,10 @@ export class StatusRecorder {
    * Stores one change. Must run inside a transaction. Returns null (and stores nothing) when the
    * message does not exist or is already final: a final status is never overwritten.
    * @param known the message's facts when the caller has just read them in this transaction.
+   * @param parts the message's side of an SMPP receipt, when the caller has read it too: the
+   *   receipt pusher then has the whole receipt without reading it back.
    */
-  record(change: StatusChange, known?: DeliveryFacts): RecordedStatus | null {
+  record(change: StatusChange, known?: DeliveryFacts, parts?: ReceiptMessageParts): RecordedStatus | null {
     const { store } = this;
     const message = known ?? store.messages.facts(change.messageId);
     if (!message || isFinalStatus(message.messageType, message.status)) return null;
@@ -58,7 +61,8 @@ export class StatusRecorder {
     store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt);
     let owed = false;
     if (message.channel === 'smpp' && message.messageType === 'sms' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
-      store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000);
+      const content = parts && { messageId: change.messageId, eventId, status: change.status, errorCode: change.errorCode, occurredAt: change.occurredAt, ...parts };
+      store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000, content);
       owed = true;
     }
     const destinations = this.forwarding.destinations(change.status, message);

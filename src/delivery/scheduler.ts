@@ -96,7 +96,7 @@ export class DeliveryScheduler implements TurnMember {
             errorCode: intermediate ? 0 : step.errorCode,
             origin: 'simulator',
             occurredAt: now,
-          }, step.facts);
+          }, step.facts, step.receiptParts);
           if (result) out.push(result);
           const [next, ...rest] = step.remaining ?? [];
           if (intermediate && result && next) this.store.simulated.reschedule(step.messageId, next[0], next[1], rest);

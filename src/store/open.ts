@@ -26,6 +26,11 @@ export function openDatabase(options: OpenOptions): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
+  // Group commits nest a savepoint per committer (group-commit.ts), and SQLite keeps a savepoint's
+  // undo pages in a statement journal that spills to a temp file past 64 KiB: a delivery batch then
+  // cost thousands of pwrite calls a second to /var/tmp on the event loop. Kept in memory, it is
+  // bounded by one transaction's pages and never touches the disk (durability is the WAL's).
+  db.pragma('temp_store = MEMORY');
   // The CLI and the server share the file: wait for each other's write locks instead of failing.
   db.pragma('busy_timeout = 5000');
   migrate(db);

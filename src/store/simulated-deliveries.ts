@@ -1,6 +1,7 @@
 /** The simulator's timers, kept in the database (columns of `messages`) so a restart resumes them. */
 import type { Database, Statement } from 'better-sqlite3';
-import { deliveryFacts, FACTS_COLUMNS, type DeliveryFacts, type FactsRow } from './messages.js';
+import { deliveryFacts, type Channel, type DeliveryFacts } from './messages.js';
+import type { ReceiptMessageParts } from './smpp-receipts.js';
 
 /** The next step of a message in simulated delivery. */
 export interface PlannedDelivery {
@@ -21,17 +22,38 @@ export interface DueDelivery extends PlannedDelivery {
   messageId: string;
   /** What recording the step needs to know about the message, read with the timer (one row, one read). */
   facts: DeliveryFacts;
+  /** The message's side of an SMPP receipt, read in the same row (StatusRecorder.record). */
+  receiptParts: ReceiptMessageParts;
 }
 
-interface Row extends FactsRow {
-  message_id: number;
-  next_status: string;
-  final_status: string;
-  error_code: number;
-  due_at: number;
-  final_due_at: number;
-  remaining: string | null;
-}
+/**
+ * A row of the due query, as an array: better-sqlite3 builds an object row property by property,
+ * which for these 22 columns cost 7 µs a row against 2.7 µs for the array (measured, 20,000 rows).
+ */
+type Row = [
+  messageId: number,
+  nextStatus: string,
+  finalStatus: string,
+  errorCode: number,
+  dueAt: number,
+  finalDueAt: number,
+  remaining: string | null,
+  accountId: number,
+  channel: Channel,
+  messageType: 'sms' | 'whatsapp',
+  registeredDelivery: number,
+  status: string,
+  callbackTargetId: number | null,
+  callbackStatuses: string | null,
+  sourceAddr: string,
+  sourceTon: number,
+  sourceNpi: number,
+  destAddr: string,
+  destTon: number,
+  destNpi: number,
+  submittedAt: number,
+  text: string | null,
+];
 
 /** `sim_remaining`: the steps after the next one as JSON, or NULL when there are none. */
 export function remainingColumn(remaining: PlannedDelivery['remaining']): string | null {
@@ -54,10 +76,13 @@ export class SimulatedDeliveryRepository {
 
   constructor(db: Database) {
     this.rescheduleStmt = db.prepare('UPDATE messages SET sim_next_status = ?, sim_due_at = ?, sim_remaining = ? WHERE id = ? AND sim_due_at IS NOT NULL');
-    this.dueStmt = db.prepare(`
-      SELECT id AS message_id, sim_next_status AS next_status, sim_final_status AS final_status, sim_error_code AS error_code,
-             sim_due_at AS due_at, sim_final_due_at AS final_due_at, sim_remaining AS remaining, ${FACTS_COLUMNS}
-      FROM messages WHERE sim_due_at <= ? ORDER BY sim_due_at, id LIMIT ?`);
+    this.dueStmt = db
+      .prepare<[number, number], Row>(`
+        SELECT id, sim_next_status, sim_final_status, sim_error_code, sim_due_at, sim_final_due_at, sim_remaining,
+               account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses,
+               source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, submitted_at, text
+        FROM messages WHERE sim_due_at <= ? ORDER BY sim_due_at, id LIMIT ?`)
+      .raw(true);
     this.deleteStmt = db.prepare(`
       UPDATE messages SET sim_next_status = NULL, sim_final_status = NULL, sim_error_code = NULL, sim_due_at = NULL, sim_final_due_at = NULL, sim_remaining = NULL
       WHERE id = ? AND sim_due_at IS NOT NULL`);
@@ -67,16 +92,20 @@ export class SimulatedDeliveryRepository {
 
   /** Steps due at `now`, earliest first. */
   due(now: number, limit: number): DueDelivery[] {
-    return this.dueStmt.all(now, limit).map((r) => ({
-      messageId: String(r.message_id),
-      nextStatus: r.next_status,
-      finalStatus: r.final_status,
-      errorCode: r.error_code,
-      dueAt: r.due_at,
-      finalDueAt: r.final_due_at,
-      remaining: r.remaining === null ? [] : (JSON.parse(r.remaining) as Array<[string, number]>),
-      facts: deliveryFacts(r),
-    }));
+    return this.dueStmt.all(now, limit).map((r) => {
+      const [messageId, nextStatus, finalStatus, errorCode, dueAt, finalDueAt, remaining, accountId, channel, messageType, registeredDelivery, status, callbackTargetId, callbackStatuses, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text] = r;
+      return {
+        messageId: String(messageId),
+        nextStatus,
+        finalStatus,
+        errorCode,
+        dueAt,
+        finalDueAt,
+        remaining: remaining === null ? [] : (JSON.parse(remaining) as Array<[string, number]>),
+        facts: deliveryFacts({ account_id: accountId, channel, message_type: messageType, registered_delivery: registeredDelivery, status, callback_target_id: callbackTargetId, callback_statuses: callbackStatuses }),
+        receiptParts: { sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text },
+      };
+    });
   }
 
   /** Moves on to the next intermediate step. */

@@ -3,6 +3,7 @@
  * until the client acknowledges the deliver_sm, so a crash or a disconnect loses none.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { RecentReceipts } from './recent-receipts.js';
 
 /** Everything needed to build one receipt PDU, read in one join. */
 export interface OwedReceipt {
@@ -22,6 +23,12 @@ export interface OwedReceipt {
   text: string | null;
 }
 
+/** The message's side of a receipt: fixed once the message is stored. */
+export type ReceiptMessageParts = Pick<OwedReceipt, 'sourceAddr' | 'sourceTon' | 'sourceNpi' | 'destAddr' | 'destTon' | 'destNpi' | 'submittedAt' | 'text'>;
+
+/** What a receipt reports, known when it is recorded (everything but its id). */
+export type ReceiptContent = Omit<OwedReceipt, 'id'>;
+
 /** A receipt row for display. */
 export interface ReceiptRow {
   id: number;
@@ -32,27 +39,31 @@ export interface ReceiptRow {
   doneAt: number | null;
 }
 
-interface OwedRow {
-  id: number;
-  message_id: number;
-  event_id: number;
-  status: string;
-  error_code: number;
-  occurred_at: number;
-  source_addr: string;
-  source_ton: number;
-  source_npi: number;
-  dest_addr: string;
-  dest_ton: number;
-  dest_npi: number;
-  submitted_at: number;
-  text: string | null;
-}
+/** A row of the full read of owed receipts, as an array (cheaper than an object row: see simulated-deliveries.ts). */
+type OwedRow = [
+  id: number,
+  messageId: number,
+  eventId: number,
+  status: string,
+  errorCode: number,
+  occurredAt: number,
+  sourceAddr: string,
+  sourceTon: number,
+  sourceNpi: number,
+  destAddr: string,
+  destTon: number,
+  destNpi: number,
+  submittedAt: number,
+  text: string | null,
+];
 
 /** Reads and writes owed SMPP receipts. */
 export class SmppReceiptRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly pendingStmt: Statement<[number, number, number, number, number], OwedRow>;
+  private readonly pendingIdsStmt: Statement<[number, number, number, number, number], [number, number]>;
+  /** Receipts recorded by this process, so pendingAfter need not join them back together. */
+  private readonly recent = new RecentReceipts();
   private readonly ackStmt: Statement<[number, number]>;
   private readonly rejectStmt: Statement<[number, number]>;
   private readonly attemptStmt: Statement<[number]>;
@@ -60,14 +71,22 @@ export class SmppReceiptRepository {
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare('INSERT INTO smpp_receipts (account_id, message_id, event_id, expires_at) VALUES (?, ?, ?, ?)');
-    this.pendingStmt = db.prepare(`
-      SELECT r.id, r.message_id, r.event_id, e.status, e.error_code, e.occurred_at,
-             m.source_addr, m.source_ton, m.source_npi, m.dest_addr, m.dest_ton, m.dest_npi, m.submitted_at, m.text
-      FROM smpp_receipts r
-      JOIN status_events e ON e.id = r.event_id
-      JOIN messages m ON m.id = r.message_id
-      WHERE r.account_id = ? AND r.state = 'pending' AND r.id > ? AND r.id <= ? AND r.expires_at > ?
-      ORDER BY r.id LIMIT ?`);
+    this.pendingStmt = db
+      .prepare<[number, number, number, number, number], OwedRow>(`
+        SELECT r.id, r.message_id, r.event_id, e.status, e.error_code, e.occurred_at,
+               m.source_addr, m.source_ton, m.source_npi, m.dest_addr, m.dest_ton, m.dest_npi, m.submitted_at, m.text
+        FROM smpp_receipts r
+        JOIN status_events e ON e.id = r.event_id
+        JOIN messages m ON m.id = r.message_id
+        WHERE r.account_id = ? AND r.state = 'pending' AND r.id > ? AND r.id <= ? AND r.expires_at > ?
+        ORDER BY r.id LIMIT ?`)
+      .raw(true);
+    this.pendingIdsStmt = db
+      .prepare<[number, number, number, number, number], [number, number]>(`
+        SELECT id, event_id FROM smpp_receipts
+        WHERE account_id = ? AND state = 'pending' AND id > ? AND id <= ? AND expires_at > ?
+        ORDER BY id LIMIT ?`)
+      .raw(true);
     this.ackStmt = db.prepare(`UPDATE smpp_receipts SET state = 'acked', done_at = ? WHERE id = ? AND state = 'pending'`);
     this.rejectStmt = db.prepare(`UPDATE smpp_receipts SET state = 'rejected', done_at = ? WHERE id = ? AND state = 'pending'`);
     this.attemptStmt = db.prepare('UPDATE smpp_receipts SET attempts = attempts + 1 WHERE id = ?');
@@ -89,41 +108,57 @@ export class SmppReceiptRepository {
     return this.lastInsertedId;
   }
 
-  /** Records a receipt owed for an event. */
-  insert(accountId: number, messageId: string, eventId: number, expiresAt: number): number {
+  /**
+   * Records a receipt owed for an event.
+   * @param content what the receipt reports, when the caller has it at hand: then pendingAfter
+   *   serves it from memory instead of reading it back (see recent-receipts.ts).
+   */
+  insert(accountId: number, messageId: string, eventId: number, expiresAt: number, content?: ReceiptContent): number {
     const id = Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
     if (id > this.lastInsertedId) this.lastInsertedId = id;
+    if (content) this.recent.put({ id, ...content });
     return id;
+  }
+
+  /**
+   * A transaction rolled back: receipts remembered in it may not exist, and their ids (and their
+   * events' and messages') may be handed out again. Called by Store.transaction.
+   */
+  forgetRecent(): void {
+    this.recent.clear();
   }
 
   /** The oldest pending, unexpired receipts of an account after receipt `afterId` and up to `upTo`, oldest first. */
   pendingAfter(accountId: number, afterId: number, upTo: number, now: number, limit: number): OwedReceipt[] {
-    return this.pendingStmt.all(accountId, afterId, upTo, now, limit).map((r) => ({
-      id: r.id,
-      messageId: String(r.message_id),
-      eventId: r.event_id,
-      status: r.status,
-      errorCode: r.error_code,
-      occurredAt: r.occurred_at,
-      sourceAddr: r.source_addr,
-      sourceTon: r.source_ton,
-      sourceNpi: r.source_npi,
-      destAddr: r.dest_addr,
-      destTon: r.dest_ton,
-      destNpi: r.dest_npi,
-      submittedAt: r.submitted_at,
-      text: r.text,
-    }));
+    // Which receipts are pending is always read from the table; what they say comes from memory
+    // when every one of them is held there, else from the full join.
+    const ids = this.pendingIdsStmt.all(accountId, afterId, upTo, now, limit);
+    const held: OwedReceipt[] = [];
+    for (const [id, eventId] of ids) {
+      const receipt = this.recent.get(id);
+      if (!receipt || receipt.eventId !== eventId) return this.readPending(accountId, afterId, upTo, now, limit);
+      held.push(receipt);
+    }
+    return held;
+  }
+
+  private readPending(accountId: number, afterId: number, upTo: number, now: number, limit: number): OwedReceipt[] {
+    return this.pendingStmt.all(accountId, afterId, upTo, now, limit).map((r) => {
+      const [id, messageId, eventId, status, errorCode, occurredAt, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text] = r;
+      return { id, messageId: String(messageId), eventId, status, errorCode, occurredAt, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text };
+    });
   }
 
   /** Marks receipts acknowledged (deliver_sm_resp OK); call inside a transaction to batch. */
   acked(id: number, now: number): void {
     this.ackStmt.run(now, id);
+    this.recent.drop(id);
   }
 
   /** Marks a receipt refused for good by the client (ESME_RX_P_APPN). */
   rejected(id: number, now: number): void {
     this.rejectStmt.run(now, id);
+    this.recent.drop(id);
   }
 
   /** Counts a delivery attempt that got no positive answer. */

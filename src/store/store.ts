@@ -42,6 +42,7 @@ export class Store {
     options: OpenOptions,
     sync: FlushFile | undefined,
   ) {
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn()).immediate;
     const synchronous = options.synchronous ?? 'FULL';
     // Only a flush SQLite would have done is moved (FULL, EXTRA); NORMAL and OFF do none to move.
     const moved = (synchronous === 'FULL' || synchronous === 'EXTRA') && options.path !== ':memory:' && (options.commitFlush ?? 'inline') === 'async';
@@ -133,10 +134,22 @@ export class Store {
     };
   }
 
-  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). */
+  /**
+   * Runs `fn` in one write transaction (BEGIN IMMEDIATE), or in a savepoint when one is open.
+   * One wrapper serves every call: better-sqlite3's `db.transaction(fn)` builds four wrapper
+   * functions each time, a cost paid per group commit and per committer inside it.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.runInTransaction(fn) as T;
+    } catch (err) {
+      // Rolled back (the whole transaction, or this savepoint): ids SQLite handed out in it may come again.
+      this.receipts.forgetRecent();
+      throw err;
+    }
   }
+
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   /**
    * A number that changes whenever another connection (the CLI) commits: polled by the server

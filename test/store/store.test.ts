@@ -268,11 +268,61 @@ describe('simulator timers (columns of messages since migration 8)', () => {
         finalDueAt: 8_000,
         remaining: [['x', 5_000]],
         facts: { accountId: 1, channel: 'smpp', messageType: 'sms', registeredDelivery: 0, status: 'enroute', callbackTargetId: null, callbackStatuses: null },
+        receiptParts: { sourceAddr: '1', sourceTon: 0, sourceNpi: 0, destAddr: '2', destTon: 0, destNpi: 0, submittedAt: 0, text: null },
       },
     ]);
     assert.equal(store.simulated.remove(String(done)), false, 'a message that had no timer has none after the migration');
     const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'simulated_deliveries'`).all();
     assert.deepEqual(tables, [], 'wanted the simulated_deliveries table dropped');
+  });
+});
+
+describe('owed SMPP receipts', () => {
+  const ALL = Number.MAX_SAFE_INTEGER;
+
+  /** Stores a message, its delivered event and the receipt owed for it; with `remember`, the way the simulator does. */
+  function owe(store: Store, accountId: number, text: string, remember: boolean): { receiptId: number; eventId: number; messageId: string } {
+    const messageId = store.messages.insert({ ...newMessage(accountId, text), registeredDelivery: 1 }, { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 1_000, finalDueAt: 1_000 });
+    const [step] = store.simulated.due(Number.MAX_SAFE_INTEGER, 1_000).filter((d) => d.messageId === messageId);
+    assert.ok(step, 'wanted the message due');
+    const eventId = store.events.insert({ messageId, status: 'delivered', final: true, errorCode: 0, origin: 'simulator', occurredAt: 2_000 });
+    store.simulated.remove(messageId);
+    const content = remember ? { messageId, eventId, status: 'delivered', errorCode: 0, occurredAt: 2_000, ...step.receiptParts } : undefined;
+    const receiptId = store.receipts.insert(accountId, messageId, eventId, 9_999_999_999_999, content);
+    return { receiptId, eventId, messageId };
+  }
+
+  test('a receipt the simulator recorded reads back from memory exactly as from the table, and only while pending', (t) => {
+    const path = freshPath(t);
+    const store = openStore(t, path);
+    const account = store.accounts.add(newAccount('rc'));
+    const first = owe(store, account.id, 'first', true);
+    const second = owe(store, account.id, 'second', false);
+    const fromStore = store.receipts.pendingAfter(account.id, 0, ALL, 0, 10);
+    // A second connection has nothing in memory: it joins the rows.
+    const other = openStore(t, path);
+    assert.deepEqual(fromStore, other.receipts.pendingAfter(account.id, 0, ALL, 0, 10));
+    assert.deepEqual(fromStore.map((r) => [r.id, r.messageId, r.text, r.destAddr]), [[first.receiptId, first.messageId, 'first', '436991234567'], [second.receiptId, second.messageId, 'second', '436991234567']]);
+    // Served from memory: the same object on every read while no receipt of the batch is missing.
+    assert.equal(store.receipts.pendingAfter(account.id, 0, first.receiptId, 0, 10)[0], store.receipts.pendingAfter(account.id, 0, first.receiptId, 0, 10)[0]);
+    store.receipts.acked(first.receiptId, 3_000);
+    assert.deepEqual(store.receipts.pendingAfter(account.id, 0, ALL, 0, 10).map((r) => r.id), [second.receiptId], 'an acknowledged receipt is not owed');
+    assert.deepEqual(store.receipts.pendingAfter(account.id, 0, ALL, 9_999_999_999_999, 10), [], 'an expired receipt is not owed');
+  });
+
+  test('a rolled-back transaction forgets the receipts it remembered, whose ids come again for other rows', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('rb'));
+    let gone: { receiptId: number; eventId: number } | undefined;
+    assert.throws(() =>
+      store.transaction(() => {
+        gone = owe(store, account.id, 'rolled back', true);
+        throw new Error('rollback');
+      }),
+    );
+    const again = store.transaction(() => owe(store, account.id, 'stored', false));
+    assert.deepEqual([again.receiptId, again.eventId], [gone?.receiptId, gone?.eventId], 'wanted SQLite to hand out the same ids again');
+    assert.deepEqual(store.receipts.pendingAfter(account.id, 0, ALL, 0, 10).map((r) => r.text), ['stored']);
   });
 });
 
