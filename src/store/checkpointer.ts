@@ -13,8 +13,12 @@ import type { CheckpointWorkerData } from './checkpoint-worker.js';
 
 /** ms between two background checkpoints */
 const INTERVAL_MS = 100;
-/** WAL pages (4 KiB) past which the thread restarts the WAL: 16 MiB. */
-const RESTART_PAGES = 4096;
+/**
+ * WAL pages (4 KiB) past which the thread restarts the WAL: 64 MiB. A RESTART holds off the
+ * writer until it is done, and the first commit after it syncs the new WAL header on the event
+ * loop; at 16 MiB that happened three times a second at 5,000 submits/s with receipts.
+ */
+const RESTART_PAGES = 16_384;
 /** The server's own automatic checkpoint (pages), the backstop: four times that. */
 const BACKSTOP_PAGES = 4 * RESTART_PAGES;
 

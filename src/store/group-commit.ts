@@ -35,6 +35,17 @@ export interface TurnDurability {
   whenCommitAllowed(fn: () => void): void;
 }
 
+/** ms before a turn tries again to begin its transaction when another connection holds the write lock. */
+export const BUSY_RETRY_MS = 1;
+
+/**
+ * The turn's transaction could not begin because another connection holds the write lock
+ * (SQLITE_BUSY from BEGIN): nothing was written, and the turn tries again shortly.
+ */
+export function isBusy(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === 'SQLITE_BUSY';
+}
+
 /** One transaction per event-loop turn, shared by the committers that joined it. */
 export class CommitTurn {
   private readonly members = new Set<TurnMember>();
@@ -86,11 +97,24 @@ export class CommitTurn {
     this.members.clear();
     const settles: Array<(commitError: Error | null) => void> = [];
     let commitError: Error | null = null;
+    let began = false;
     try {
       (this.durability ? (fn: () => void) => this.durability!.transactionWithoutFlush(fn) : this.transaction)(() => {
+        began = true;
         for (const m of members) settles.push(m.writeQueued());
       });
     } catch (err) {
+      if (!began && isBusy(err)) {
+        // Another connection holds the write lock — the checkpoint thread's RESTART, a CLI
+        // command. The transaction function does not wait for it (busy_timeout 0, see
+        // Store.turnTransaction): SQLite's busy handler would sleep 1, 2, 5, 10 ms on the event
+        // loop, stalling every session. Nothing was written; the members keep their queues and
+        // the turn tries again after a timer, while the loop goes on reading and writing.
+        for (const m of members) this.members.add(m);
+        this.scheduled = true;
+        setTimeout(() => this.flush(), BUSY_RETRY_MS);
+        return;
+      }
       commitError = err instanceof Error ? err : new Error(String(err));
     }
     const settle = (err: Error | null): void => {

@@ -19,6 +19,9 @@ export interface OpenOptions {
   commitFlush?: 'inline' | 'async';
 }
 
+/** How long a statement waits for another connection's lock before SQLITE_BUSY (ms). */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Opens (creating if needed) and migrates the database. */
 export function openDatabase(options: OpenOptions): Database.Database {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -32,7 +35,7 @@ export function openDatabase(options: OpenOptions): Database.Database {
   // bounded by one transaction's pages and never touches the disk (durability is the WAL's).
   db.pragma('temp_store = MEMORY');
   // The CLI and the server share the file: wait for each other's write locks instead of failing.
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   migrate(db);
   return db;
 }

@@ -4,7 +4,7 @@ import { AccountRepository } from './accounts.js';
 import { ConsoleSessionRepository } from './console-sessions.js';
 import { CommitTurn, type TurnDurability } from './group-commit.js';
 import { MessageRepository } from './messages.js';
-import { openDatabase, type OpenOptions } from './open.js';
+import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './open.js';
 import { SessionRepository } from './sessions.js';
 import { OutboxRepository } from './outbox.js';
 import { RelayRepository } from './relay-messages.js';
@@ -47,7 +47,20 @@ export class Store {
     // Only a flush SQLite would have done is moved (FULL, EXTRA); NORMAL and OFF do none to move.
     const moved = (synchronous === 'FULL' || synchronous === 'EXTRA') && options.path !== ':memory:' && (options.commitFlush ?? 'inline') === 'async';
     this.walSync = moved ? new WalSync(`${options.path}-wal`, sync) : null;
-    this.turn = new CommitTurn((fn) => this.transaction(fn), this.walSync ? this.turnDurability(this.walSync, synchronous) : null);
+    const noWait = settingPragma(db, 'PRAGMA busy_timeout = 0');
+    const wait = settingPragma(db, `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.turnTransaction = (fn) => {
+      noWait();
+      try {
+        this.transaction(() => {
+          wait();
+          fn();
+        });
+      } finally {
+        wait();
+      }
+    };
+    this.turn = new CommitTurn(this.turnTransaction, this.walSync ? this.turnDurability(this.walSync, synchronous) : null);
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
     this.sessions = new SessionRepository(db);
@@ -102,21 +115,21 @@ export class Store {
   }
 
   private turnDurability(walSync: WalSync, synchronous: string): TurnDurability {
-    const normal = this.db.prepare('PRAGMA synchronous = NORMAL');
-    const restore = this.db.prepare(`PRAGMA synchronous = ${synchronous}`);
+    const normal = settingPragma(this.db, 'PRAGMA synchronous = NORMAL');
+    const restore = settingPragma(this.db, `PRAGMA synchronous = ${synchronous}`);
     const lastReceipt = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM smpp_receipts');
     /** The highest receipt id of the transaction just committed, for its flush. */
     let committedMark = 0;
     return {
       transactionWithoutFlush: (fn) => {
-        normal.run();
+        normal();
         try {
-          this.transaction(() => {
+          this.turnTransaction(() => {
             fn();
             committedMark = lastReceipt.get()?.id ?? 0;
           });
         } finally {
-          restore.run();
+          restore();
         }
       },
       flush: (done) => {
@@ -152,6 +165,15 @@ export class Store {
   private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   /**
+   * The group commits' transaction: BEGIN does not wait when another connection holds the write
+   * lock but fails with SQLITE_BUSY at once, and CommitTurn tries again on a timer. SQLite's busy
+   * handler sleeps on the calling thread — here the event loop — 1, 2, 5 and 10 ms at a time, and
+   * the checkpoint thread's RESTART holds the lock a few times a second under load: those sleeps
+   * were the tail of submit_sm_resp latency. Statements inside the transaction wait as before.
+   */
+  private readonly turnTransaction: (fn: () => void) => void;
+
+  /**
    * A number that changes whenever another connection (the CLI) commits: polled by the server
    * to pick up changes without a restart.
    */
@@ -163,4 +185,17 @@ export class Store {
     this.walSync?.close();
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * A prepared PRAGMA that changes a setting, as a function. SQLite applies such a PRAGMA while it
+ * compiles the statement, and recompiles it before every run after the first — so the first run
+ * of a freshly prepared one does nothing. Running it once here makes every later call apply it;
+ * create the one that restores the setting last, so the connection is left as configured.
+ */
+function settingPragma(db: Database.Database, sql: string): () => void {
+  const statement = db.prepare(sql);
+  const apply = statement.reader ? (): void => void statement.get() : (): void => void statement.run();
+  apply();
+  return apply;
 }

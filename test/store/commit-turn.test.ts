@@ -77,6 +77,39 @@ test('a failed commit fails every committer of the turn', async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('while another connection holds the write lock the turn neither fails nor blocks the event loop; it commits once the lock is free', async (t) => {
+  for (const commitFlush of ['inline', 'async'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush });
+    const other = new Database(join(dir, 'smscd.db'));
+    t.after(() => (other.close(), store.close(), rmSync(dir, { recursive: true, force: true })));
+    store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
+    const insert = store.db.prepare('INSERT INTO scratch VALUES (?)');
+    const committer = new GroupCommitter<number, number>((items) => store.transaction(() => items.map((x) => Number(insert.run(x).lastInsertRowid))), 100, undefined, store.turn);
+
+    other.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    let answered = false;
+    const answer = added(committer, 42).then((r) => ((answered = true), r));
+    // Timers keep firing meanwhile: SQLite's busy handler would have slept through them.
+    let ticks = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => void (++ticks < 20 ? setTimeout(tick, 1) : resolve());
+      tick();
+    });
+    assert.equal(answered, false, `${commitFlush}: no answer while the lock is held`);
+    assert.ok(Date.now() - started < 1000, `${commitFlush}: the event loop ran on (20 timers in ${Date.now() - started} ms)`);
+    other.exec('COMMIT');
+    const { err, result } = await answer;
+    assert.equal(err, null, `${commitFlush}: the write is not failed for a busy lock`);
+    assert.equal(result, 1);
+    assert.deepEqual(store.db.prepare('SELECT x FROM scratch').all(), [{ x: 42 }]);
+    // Statements other than the turn's BEGIN still wait for the lock as configured.
+    assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000, `${commitFlush}: busy_timeout restored`);
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 2, `${commitFlush}: synchronous FULL outside the turn`);
+  }
+});
+
 describe('with the flush off the event loop (store.commitFlush async, WalSync)', () => {
   /** A real Store with commitFlush async, and a committer inserting into a scratch table. */
   function asyncStore(t: TestContext): { store: Store; committer: GroupCommitter<number, number> } {
