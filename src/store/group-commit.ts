@@ -9,6 +9,8 @@
  * so a committer whose write throws fails alone and the others still commit.
  */
 
+import { BUSY_TIMEOUT_MS } from './open.js';
+
 /** Called once a queued write has committed (or failed with the whole group). */
 export type Done<R> = (err: Error | null, result?: R) => void;
 
@@ -52,6 +54,8 @@ export class CommitTurn {
   private scheduled = false;
   /** Waiting until a transaction may commit (a flush is queued behind the running one). */
   private waiting = false;
+  /** When the turn's BEGIN first found the write lock taken, while it keeps trying (ms since epoch). */
+  private busySince: number | null = null;
 
   /**
    * @param transaction runs its function in one write transaction and commits (Store.transaction).
@@ -61,6 +65,8 @@ export class CommitTurn {
   constructor(
     private readonly transaction: (fn: () => void) => void,
     private readonly durability: TurnDurability | null = null,
+    /** How long the turn keeps trying while the write lock is taken before it fails its members (as SQLite's busy_timeout did). */
+    private readonly busyGiveUpMs: number = BUSY_TIMEOUT_MS,
   ) {}
 
   /** Nothing is waiting to be committed. */
@@ -104,12 +110,14 @@ export class CommitTurn {
         for (const m of members) settles.push(m.writeQueued());
       });
     } catch (err) {
-      if (!began && isBusy(err)) {
+      const now = Date.now();
+      if (!began && isBusy(err) && now - (this.busySince ??= now) < this.busyGiveUpMs) {
         // Another connection holds the write lock — the checkpoint thread's RESTART, a CLI
         // command. The transaction function does not wait for it (busy_timeout 0, see
         // Store.turnTransaction): SQLite's busy handler would sleep 1, 2, 5, 10 ms on the event
         // loop, stalling every session. Nothing was written; the members keep their queues and
-        // the turn tries again after a timer, while the loop goes on reading and writing.
+        // the turn tries again after a timer, while the loop goes on reading and writing. Past
+        // busyGiveUpMs it fails them with SQLITE_BUSY, as the busy handler's timeout did.
         for (const m of members) this.members.add(m);
         this.scheduled = true;
         setTimeout(() => this.flush(), BUSY_RETRY_MS);
@@ -117,6 +125,7 @@ export class CommitTurn {
       }
       commitError = err instanceof Error ? err : new Error(String(err));
     }
+    this.busySince = null;
     const settle = (err: Error | null): void => {
       for (const s of settles) s(err);
       // Members the transaction never reached (BEGIN failed, e.g. the database is locked).

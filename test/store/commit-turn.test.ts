@@ -110,6 +110,31 @@ test('while another connection holds the write lock the turn neither fails nor b
   }
 });
 
+test('a write lock held past the give-up time fails the waiting members with SQLITE_BUSY; the next turn commits', async () => {
+  const { db, done } = setup();
+  const other = new Database(db.name);
+  const turn = new CommitTurn(
+    (fn) => {
+      db.pragma('busy_timeout = 0');
+      db.transaction(fn).immediate();
+    },
+    null,
+    50,
+  );
+  const insertA = db.prepare('INSERT INTO a VALUES (?)');
+  const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
+  other.exec('BEGIN IMMEDIATE');
+  const started = Date.now();
+  const { err } = await added(committer, 1);
+  assert.match(String((err as Error & { code?: string }).code), /SQLITE_BUSY/);
+  assert.ok(Date.now() - started >= 50, 'it kept trying until the give-up time');
+  other.exec('COMMIT');
+  assert.equal((await added(committer, 2)).err, null, 'a later turn starts its wait afresh');
+  assert.deepEqual(db.prepare('SELECT x FROM a').all(), [{ x: 2 }]);
+  other.close();
+  done();
+});
+
 describe('with the flush off the event loop (store.commitFlush async, WalSync)', () => {
   /** A real Store with commitFlush async, and a committer inserting into a scratch table. */
   function asyncStore(t: TestContext): { store: Store; committer: GroupCommitter<number, number> } {
