@@ -1,7 +1,7 @@
 /** The simulator's timers, kept in the database (columns of `messages`) so a restart resumes them. */
 import type { Database, Statement } from 'better-sqlite3';
 import { deliveryFacts, type Channel, type DeliveryFacts } from './messages.js';
-import type { ReceiptMessageParts } from './smpp-receipts.js';
+import { receiptParts, receiptPartsColumns, type ReceiptMessageParts, type ReceiptPartsRow } from './smpp-receipts.js';
 
 /** The next step of a message in simulated delivery. */
 export interface PlannedDelivery {
@@ -45,14 +45,7 @@ type Row = [
   status: string,
   callbackTargetId: number | null,
   callbackStatuses: string | null,
-  sourceAddr: string,
-  sourceTon: number,
-  sourceNpi: number,
-  destAddr: string,
-  destTon: number,
-  destNpi: number,
-  submittedAt: number,
-  text: string | null,
+  ...receiptParts: ReceiptPartsRow,
 ];
 
 /** `sim_remaining`: the steps after the next one as JSON, or NULL when there are none. */
@@ -80,7 +73,7 @@ export class SimulatedDeliveryRepository {
       .prepare<[number, number], Row>(`
         SELECT id, sim_next_status, sim_final_status, sim_error_code, sim_due_at, sim_final_due_at, sim_remaining,
                account_id, channel, message_type, registered_delivery, status, callback_target_id, callback_statuses,
-               source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, submitted_at, text
+               ${receiptPartsColumns('messages')}
         FROM messages WHERE sim_due_at <= ? ORDER BY sim_due_at, id LIMIT ?`)
       .raw(true);
     this.deleteStmt = db.prepare(`
@@ -93,7 +86,7 @@ export class SimulatedDeliveryRepository {
   /** Steps due at `now`, earliest first. */
   due(now: number, limit: number): DueDelivery[] {
     return this.dueStmt.all(now, limit).map((r) => {
-      const [messageId, nextStatus, finalStatus, errorCode, dueAt, finalDueAt, remaining, accountId, channel, messageType, registeredDelivery, status, callbackTargetId, callbackStatuses, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text] = r;
+      const [messageId, nextStatus, finalStatus, errorCode, dueAt, finalDueAt, remaining, accountId, channel, messageType, registeredDelivery, status, callbackTargetId, callbackStatuses, ...parts] = r;
       return {
         messageId: String(messageId),
         nextStatus,
@@ -103,7 +96,7 @@ export class SimulatedDeliveryRepository {
         finalDueAt,
         remaining: remaining === null ? [] : (JSON.parse(remaining) as Array<[string, number]>),
         facts: deliveryFacts({ account_id: accountId, channel, message_type: messageType, registered_delivery: registeredDelivery, status, callback_target_id: callbackTargetId, callback_statuses: callbackStatuses }),
-        receiptParts: { sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text },
+        receiptParts: receiptParts(parts),
       };
     });
   }

@@ -26,6 +26,19 @@ export interface OwedReceipt {
 /** The message's side of a receipt: fixed once the message is stored. */
 export type ReceiptMessageParts = Pick<OwedReceipt, 'sourceAddr' | 'sourceTon' | 'sourceNpi' | 'destAddr' | 'destTon' | 'destNpi' | 'submittedAt' | 'text'>;
 
+/** The columns of `messages` that ReceiptMessageParts come from, in the order of ReceiptPartsRow. */
+export function receiptPartsColumns(table: string): string {
+  return ['source_addr', 'source_ton', 'source_npi', 'dest_addr', 'dest_ton', 'dest_npi', 'submitted_at', 'text'].map((c) => `${table}.${c}`).join(', ');
+}
+
+/** Those columns as read into a row array (the tail of the arrays that queries read them in). */
+export type ReceiptPartsRow = [sourceAddr: string, sourceTon: number, sourceNpi: number, destAddr: string, destTon: number, destNpi: number, submittedAt: number, text: string | null];
+
+/** ReceiptMessageParts from its columns. */
+export function receiptParts([sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text]: ReceiptPartsRow): ReceiptMessageParts {
+  return { sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text };
+}
+
 /** What a receipt reports, known when it is recorded (everything but its id). */
 export type ReceiptContent = Omit<OwedReceipt, 'id'>;
 
@@ -47,14 +60,7 @@ type OwedRow = [
   status: string,
   errorCode: number,
   occurredAt: number,
-  sourceAddr: string,
-  sourceTon: number,
-  sourceNpi: number,
-  destAddr: string,
-  destTon: number,
-  destNpi: number,
-  submittedAt: number,
-  text: string | null,
+  ...parts: ReceiptPartsRow,
 ];
 
 /** Reads and writes owed SMPP receipts. */
@@ -74,7 +80,7 @@ export class SmppReceiptRepository {
     this.pendingStmt = db
       .prepare<[number, number, number, number, number], OwedRow>(`
         SELECT r.id, r.message_id, r.event_id, e.status, e.error_code, e.occurred_at,
-               m.source_addr, m.source_ton, m.source_npi, m.dest_addr, m.dest_ton, m.dest_npi, m.submitted_at, m.text
+               ${receiptPartsColumns('m')}
         FROM smpp_receipts r
         JOIN status_events e ON e.id = r.event_id
         JOIN messages m ON m.id = r.message_id
@@ -144,8 +150,8 @@ export class SmppReceiptRepository {
 
   private readPending(accountId: number, afterId: number, upTo: number, now: number, limit: number): OwedReceipt[] {
     return this.pendingStmt.all(accountId, afterId, upTo, now, limit).map((r) => {
-      const [id, messageId, eventId, status, errorCode, occurredAt, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text] = r;
-      return { id, messageId: String(messageId), eventId, status, errorCode, occurredAt, sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text };
+      const [id, messageId, eventId, status, errorCode, occurredAt, ...parts] = r;
+      return { id, messageId: String(messageId), eventId, status, errorCode, occurredAt, ...receiptParts(parts) };
     });
   }
 
