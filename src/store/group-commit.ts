@@ -31,7 +31,7 @@ export interface TurnDurability {
   transactionWithoutFlush(fn: () => void): void;
   /** Flushes what has been committed; `done` once it is on disk (after the running flush, if any). */
   flush(done: (err: Error | null) => void): void;
-  /** A transaction may commit now (WalSync.canCommit: at most one waits for its flush). */
+  /** A transaction may commit now (WalSync.canCommit: no reader waits for every flush to be done). */
   readonly canCommit: boolean;
   /** Runs `fn` once a transaction may commit (at once when one may). */
   whenCommitAllowed(fn: () => void): void;

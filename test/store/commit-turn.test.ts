@@ -180,7 +180,7 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     step(n);
   });
 
-  test('pipelined one deep: the next turn commits while a flush runs, the one after waits; answers in order, each after its own flush', async () => {
+  test('pipelined: turns commit while a flush runs and share the next flush; answers in order, each after the flush covering it', async () => {
     const { db, turn, finish, flushes, done } = handFlushed();
     const insertA = db.prepare('INSERT INTO a VALUES (?)');
     const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
@@ -197,21 +197,25 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     assert.deepEqual(stored(), [1, 2], 'the second turn commits while the first is being flushed');
     assert.equal(flushes(), 1, 'its flush waits for the running one');
     const third = add(3);
-    await turns(3);
-    assert.deepEqual(stored(), [1, 2], 'a third turn waits: one flush runs and one is queued');
+    await turns(2);
+    assert.deepEqual(stored(), [1, 2, 3], 'so does a third: it does not wait for a flush to commit');
+    assert.equal(flushes(), 1);
     assert.deepEqual(answered, [], 'no answer before its flush is done');
 
     finish();
     assert.equal((await first).err, null);
-    assert.deepEqual(answered, [1], 'the second answer waits for its own flush');
-    assert.equal(flushes(), 2, 'the queued flush started at once');
+    assert.deepEqual(answered, [1], 'the others wait for the flush covering them');
+    assert.equal(flushes(), 2, 'ONE flush started at once for both commits queued behind the first');
+    const fourth = add(4);
     await turns(2);
-    assert.deepEqual(stored(), [1, 2, 3], 'the third turn commits once the queue has room');
+    assert.deepEqual(stored(), [1, 2, 3, 4]);
+    assert.equal(flushes(), 2, 'a commit made while that flush runs waits for the next one');
 
     finish(new Error('EIO: fdatasync failed'));
     assert.match(String((await second).err), /EIO/, 'a failed flush is the answer of the commits it covered');
-    assert.match(String((await third).err), /EIO/, 'and of the commit queued behind it, whose frames follow the lost ones');
-    assert.deepEqual(answered, [1, 2, 3]);
+    assert.match(String((await third).err), /EIO/, 'all of them');
+    assert.match(String((await fourth).err), /EIO/, 'and of the commit queued behind it, whose frames follow the lost ones');
+    assert.deepEqual(answered, [1, 2, 3, 4]);
     assert.equal(flushes(), 2, 'nothing is flushed for a commit already failed');
     done();
   });
