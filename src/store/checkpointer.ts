@@ -15,8 +15,9 @@ import type { CheckpointWorkerData } from './checkpoint-worker.js';
 const INTERVAL_MS = 100;
 /**
  * WAL pages (4 KiB) past which the thread restarts the WAL: 64 MiB. A RESTART holds off the
- * writer until it is done, and the first commit after it syncs the new WAL header on the event
- * loop; at 16 MiB that happened three times a second at 5,000 submits/s with receipts.
+ * writer until it is done (at 16 MiB that was three times a second at 5,000 submits/s with
+ * receipts); the thread then makes the first write itself, which writes and syncs the new WAL
+ * header (checkpoint-worker.ts takeOverRestart), instead of the server's next commit.
  */
 const RESTART_PAGES = 16_384;
 /** The server's own automatic checkpoint (pages), the backstop: four times that. */
