@@ -11,7 +11,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { GroupCommitter } from '../store/group-commit.js';
+import { BUSY_RETRY_MS, GroupCommitter, isBusy } from '../store/group-commit.js';
 import type { ClaimedRow } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import type { TargetRow } from '../store/targets.js';
@@ -26,6 +26,8 @@ const CLAIM_BATCH = 500;
 const LOW_WATER = 250;
 /** Longest sleep between looks for due rows (ms); pokes normally come first. */
 const MAX_SLEEP_MS = 1000;
+/** Longest wait between tries while another connection holds the write lock (ms). */
+const MAX_BUSY_RETRY_MS = 50;
 
 /** Builds a connected target from its stored spec. */
 export type TargetFactory = (spec: TargetSpec) => Target;
@@ -54,6 +56,8 @@ export class ForwardingWorker {
   private scheduled = false;
   private stopped = false;
   private queued = 0;
+  /** The last wait before claiming again while the write lock was taken (ms); 0 when not busy. */
+  private busyRetryMs = 0;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
@@ -134,8 +138,16 @@ export class ForwardingWorker {
       const now = Date.now();
       let claimed: ClaimedRow[] = [];
       try {
-        claimed = this.store.outbox.claim(now, now + this.config.leaseSec * 1000, CLAIM_BATCH);
+        // Neither an fsync nor a wait for the write lock on the event loop (Store.writeWithoutWaiting).
+        claimed = this.store.writeWithoutWaiting(() => this.store.outbox.claim(now, now + this.config.leaseSec * 1000, CLAIM_BATCH));
+        this.busyRetryMs = 0;
       } catch (err) {
+        if (isBusy(err)) {
+          // Another connection holds the write lock (the checkpoint thread, a CLI command): soon again.
+          for (const state of this.targets.values()) this.send(state);
+          this.retryBusy();
+          return;
+        }
         this.log.error({ err }, 'claiming deliveries failed; trying again');
       }
       if (claimed.length > 0) this.enqueue(this.prepare(claimed));
@@ -143,6 +155,14 @@ export class ForwardingWorker {
     }
     for (const state of this.targets.values()) this.send(state);
     this.sleep();
+  }
+
+  /** Claims again after BUSY_RETRY_MS, doubling while the lock stays taken, up to MAX_BUSY_RETRY_MS. */
+  private retryBusy(): void {
+    if (this.stopped || this.scheduled) return;
+    this.busyRetryMs = Math.min(MAX_BUSY_RETRY_MS, this.busyRetryMs * 2 || BUSY_RETRY_MS);
+    this.timer = setTimeout(() => this.round(), this.busyRetryMs);
+    this.timer.unref();
   }
 
   private sleep(): void {

@@ -60,7 +60,20 @@ export class Store {
         wait();
       }
     };
-    this.turn = new CommitTurn(this.turnTransaction, this.walSync ? this.turnDurability(this.walSync, synchronous) : null);
+    // Created after the busy_timeout pair, restoring last: the connection is left as configured.
+    const flushOff = this.walSync ? settingPragma(db, 'PRAGMA synchronous = NORMAL') : null;
+    const flushOn = this.walSync ? settingPragma(db, `PRAGMA synchronous = ${synchronous}`) : null;
+    this.writeWithoutWaiting = <T>(fn: () => T): T => {
+      noWait();
+      flushOff?.();
+      try {
+        return fn();
+      } finally {
+        flushOn?.();
+        wait();
+      }
+    };
+    this.turn = new CommitTurn(this.turnTransaction, this.walSync && flushOff && flushOn ? this.turnDurability(this.walSync, flushOff, flushOn) : null);
     this.accounts = new AccountRepository(db);
     this.messages = new MessageRepository(db);
     this.sessions = new SessionRepository(db);
@@ -114,9 +127,7 @@ export class Store {
     return this.walSync?.busy ? this.settledReceiptMark : Number.MAX_SAFE_INTEGER;
   }
 
-  private turnDurability(walSync: WalSync, synchronous: string): TurnDurability {
-    const normal = settingPragma(this.db, 'PRAGMA synchronous = NORMAL');
-    const restore = settingPragma(this.db, `PRAGMA synchronous = ${synchronous}`);
+  private turnDurability(walSync: WalSync, normal: () => void, restore: () => void): TurnDurability {
     const lastReceipt = this.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM smpp_receipts');
     /** The highest receipt id of the transaction just committed, for its flush. */
     let committedMark = 0;
@@ -172,6 +183,17 @@ export class Store {
    * were the tail of submit_sm_resp latency. Statements inside the transaction wait as before.
    */
   private readonly turnTransaction: (fn: () => void) => void;
+
+  /**
+   * Runs `fn`, one write the event loop must not wait on, outside any transaction. It does not
+   * wait for the write lock: when another connection holds it, it throws SQLITE_BUSY (isBusy) at
+   * once, nothing written, and the caller tries again on a timer. And when group commits flush
+   * off the event loop (WalSync) it commits without SQLite's fsync, which would run on the event
+   * loop; the next group commit's flush covers it. Only for writes whose loss in a power cut
+   * costs a repeat and nothing else: the forwarding worker's lease claim (a row not claimed is
+   * claimed again; forwarding is at least once).
+   */
+  readonly writeWithoutWaiting: <T>(fn: () => T) => T;
 
   /**
    * A number that changes whenever another connection (the CLI) commits: polled by the server

@@ -26,8 +26,9 @@
  * act on a row power loss could take back (the relay pump) wait for that with `whenSettled`; while
  * one waits, nothing new commits, so it is not starved. The receipt pusher instead reads only
  * receipts up to a mark that advances as flushes finish (Store.receiptReadBound), so it never holds
- * up the pipeline. (Transactions that commit with SQLite's own flush, like the forwarding
- * worker's claim, flush everything before them too.)
+ * up the pipeline. (Transactions that commit with SQLite's own flush, like console and CLI
+ * writes, flush everything before them too; the forwarding worker's claim commits without one,
+ * see Store.writeWithoutWaiting, and the next flush covers it.)
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 

@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { convert } from 'xmlbuilder2';
+import type { OutboxRow } from '../../src/store/outbox.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { cli } from '../helpers/cli.js';
 import { eventually, sleep } from '../helpers/eventually.js';
@@ -160,6 +162,36 @@ test('503, a timeout, 429 with Retry-After, then 200: delivered, same webhook-id
   await eventually(() => lastRow().state === 'delivered', 5000, 'the last attempt recorded');
   const history = t.app.store.outbox.attempts(lastRow().id);
   assert.deepEqual(history.map((a) => `${a.outcome}:${a.code}`), ['retry:503', 'retry:ETIMEDOUT', 'retry:429', 'delivered:200']);
+});
+
+test('while another connection holds the write lock the claim neither stalls the event loop nor fails: the retry goes out once the lock is free', async (ctx) => {
+  const { t, receiver, session } = await setup(ctx, { overrides: { 'forwarding.retrySchedule': [0, 0.3, 0.3, 0.3, 0.3, 0.3] } });
+  receiver.script.push({ status: 503 });
+  const resp = await submit(session, { registered_delivery: 1 });
+  assert.equal(resp.command_status, 0);
+  const row = (): OutboxRow | undefined => t.app.store.outbox.list({ messageId: String(resp.message_id), limit: 10 })[0];
+  await eventually(() => row()?.lastCode === '503', 5000, 'the first attempt failed and was recorded');
+  const other = new Database(t.dbPath);
+  ctx.after(() => other.close());
+  // The retry falls due 300 ms after the failure, while the lock is held for 800 ms. SQLite's
+  // busy handler would have put the event loop to sleep until the lock was free.
+  other.exec('BEGIN IMMEDIATE');
+  let longestGap = 0;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 5);
+  await sleep(800);
+  clearInterval(ticker);
+  assert.equal(receiver.received.length, 1, 'nothing was claimed while the lock was held');
+  assert.ok(longestGap < 150, `the event loop ran on (longest gap between 5 ms timers: ${longestGap.toFixed(0)} ms)`);
+  other.exec('COMMIT');
+  await eventually(() => receiver.received.length === 2 && row()?.state === 'delivered', 5000, 'the retry delivered once the lock was free');
+  assert.deepEqual(t.app.store.outbox.attempts(row()!.id).map((a) => `${a.outcome}:${a.code}`), ['retry:503', 'delivered:200']);
+  assert.equal(t.app.store.db.pragma('busy_timeout', { simple: true }), 5000, 'busy_timeout restored after the claim');
+  assert.equal(t.app.store.db.pragma('synchronous', { simple: true }), 2, 'synchronous FULL restored after the claim');
 });
 
 test('410 disables the target; 400 fails without retry', async (ctx) => {

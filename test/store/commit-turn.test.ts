@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { CommitTurn, GroupCommitter } from '../../src/store/group-commit.js';
+import { CommitTurn, GroupCommitter, isBusy } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
 import { WalSync } from '../../src/store/wal-sync.js';
 import { addAccount, newMessage } from '../helpers/store-fixtures.js';
@@ -107,6 +107,32 @@ test('while another connection holds the write lock the turn neither fails nor b
     // Statements other than the turn's BEGIN still wait for the lock as configured.
     assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000, `${commitFlush}: busy_timeout restored`);
     assert.equal(store.db.pragma('synchronous', { simple: true }), 2, `${commitFlush}: synchronous FULL outside the turn`);
+  }
+});
+
+test('Store.writeWithoutWaiting: SQLITE_BUSY at once when the lock is taken; no fsync of its own when group commits flush off the event loop; settings restored', (t) => {
+  for (const commitFlush of ['inline', 'async'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush });
+    const other = new Database(join(dir, 'smscd.db'));
+    t.after(() => (other.close(), store.close(), rmSync(dir, { recursive: true, force: true })));
+    store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
+    const insert = store.db.prepare('INSERT INTO scratch VALUES (?)');
+    other.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    assert.throws(() => store.writeWithoutWaiting(() => insert.run(1)), (err: unknown) => isBusy(err), `${commitFlush}: SQLITE_BUSY`);
+    assert.ok(Date.now() - started < 1000, `${commitFlush}: without waiting for the busy timeout`);
+    other.exec('COMMIT');
+    let synchronousInside = -1;
+    store.writeWithoutWaiting(() => {
+      synchronousInside = store.db.pragma('synchronous', { simple: true }) as number;
+      insert.run(2);
+    });
+    // NORMAL (1) commits a WAL transaction without fsync; inline keeps FULL (2), the flush in COMMIT.
+    assert.equal(synchronousInside, commitFlush === 'async' ? 1 : 2, `${commitFlush}: synchronous inside`);
+    assert.deepEqual(store.db.prepare('SELECT x FROM scratch').all(), [{ x: 2 }]);
+    assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000, `${commitFlush}: busy_timeout restored`);
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 2, `${commitFlush}: synchronous FULL restored`);
   }
 });
 
