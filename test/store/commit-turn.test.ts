@@ -77,14 +77,19 @@ test('a failed commit fails every committer of the turn', async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A Store on a fresh file with a scratch table, and a second connection to the same file (to hold the write lock). */
+function storeAndOtherConnection(t: TestContext, commitFlush: 'inline' | 'async'): { store: Store; other: Database.Database; insert: Database.Statement<[number]> } {
+  const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
+  const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush });
+  const other = new Database(join(dir, 'smscd.db'));
+  t.after(() => (other.close(), store.close(), rmSync(dir, { recursive: true, force: true })));
+  store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
+  return { store, other, insert: store.db.prepare<[number]>('INSERT INTO scratch VALUES (?)') };
+}
+
 test('while another connection holds the write lock the turn neither fails nor blocks the event loop; it commits once the lock is free', async (t) => {
   for (const commitFlush of ['inline', 'async'] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
-    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush });
-    const other = new Database(join(dir, 'smscd.db'));
-    t.after(() => (other.close(), store.close(), rmSync(dir, { recursive: true, force: true })));
-    store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
-    const insert = store.db.prepare('INSERT INTO scratch VALUES (?)');
+    const { store, other, insert } = storeAndOtherConnection(t, commitFlush);
     const committer = new GroupCommitter<number, number>((items) => store.transaction(() => items.map((x) => Number(insert.run(x).lastInsertRowid))), 100, undefined, store.turn);
 
     other.exec('BEGIN IMMEDIATE');
@@ -112,12 +117,7 @@ test('while another connection holds the write lock the turn neither fails nor b
 
 test('Store.writeWithoutWaiting: SQLITE_BUSY at once when the lock is taken; no fsync of its own when group commits flush off the event loop; settings restored', (t) => {
   for (const commitFlush of ['inline', 'async'] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'smscd-turn-'));
-    const store = Store.open({ path: join(dir, 'smscd.db'), commitFlush });
-    const other = new Database(join(dir, 'smscd.db'));
-    t.after(() => (other.close(), store.close(), rmSync(dir, { recursive: true, force: true })));
-    store.db.exec('CREATE TABLE scratch (x INTEGER NOT NULL)');
-    const insert = store.db.prepare('INSERT INTO scratch VALUES (?)');
+    const { store, other, insert } = storeAndOtherConnection(t, commitFlush);
     other.exec('BEGIN IMMEDIATE');
     const started = Date.now();
     assert.throws(() => store.writeWithoutWaiting(() => insert.run(1)), (err: unknown) => isBusy(err), `${commitFlush}: SQLITE_BUSY`);
