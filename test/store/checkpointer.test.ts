@@ -14,7 +14,7 @@ test('the thread copies committed pages into the database file; the server conne
   const store = Store.open({ path });
   t.after(() => store.close());
   const checkpointer = checkpointInBackground(store.db, path, pino({ level: 'silent' }));
-  assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 65_536, 'the backstop, far above the thread’s restart point');
+  assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 131_072, 'the backstop, far above the thread’s restart point');
   store.db.exec('CREATE TABLE filler (x BLOB)');
   const before = statSync(path).size;
   const insert = store.db.prepare('INSERT INTO filler VALUES (randomblob(3000))');
