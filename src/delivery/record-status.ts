@@ -61,8 +61,9 @@ export class StatusRecorder {
     store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt);
     let owed = false;
     if (message.channel === 'smpp' && message.messageType === 'sms' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
-      const content = parts && { messageId: change.messageId, eventId, status: change.status, errorCode: change.errorCode, occurredAt: change.occurredAt, ...parts };
-      store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000, content);
+      // The receipt as the pusher will send it; insert fills in its id.
+      const receipt = parts && { id: 0, messageId: change.messageId, eventId, status: change.status, errorCode: change.errorCode, occurredAt: change.occurredAt, ...parts };
+      store.receipts.insert(message.accountId, change.messageId, eventId, change.occurredAt + this.receiptExpiryHours * 3_600_000, receipt);
       owed = true;
     }
     const destinations = this.forwarding.destinations(change.status, message);

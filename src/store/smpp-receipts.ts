@@ -39,9 +39,6 @@ export function receiptParts([sourceAddr, sourceTon, sourceNpi, destAddr, destTo
   return { sourceAddr, sourceTon, sourceNpi, destAddr, destTon, destNpi, submittedAt, text };
 }
 
-/** What a receipt reports, known when it is recorded (everything but its id). */
-export type ReceiptContent = Omit<OwedReceipt, 'id'>;
-
 /** A receipt row for display. */
 export interface ReceiptRow {
   id: number;
@@ -116,13 +113,17 @@ export class SmppReceiptRepository {
 
   /**
    * Records a receipt owed for an event.
-   * @param content what the receipt reports, when the caller has it at hand: then pendingAfter
-   *   serves it from memory instead of reading it back (see recent-receipts.ts).
+   * @param receipt what the receipt reports, when the caller has it at hand (its `id` is set
+   *   here): then pendingAfter serves it from memory instead of reading it back (see
+   *   recent-receipts.ts). Kept as given, not copied: one object per receipt on the hot path.
    */
-  insert(accountId: number, messageId: string, eventId: number, expiresAt: number, content?: ReceiptContent): number {
+  insert(accountId: number, messageId: string, eventId: number, expiresAt: number, receipt?: OwedReceipt): number {
     const id = Number(this.insertStmt.run(accountId, Number(messageId), eventId, expiresAt).lastInsertRowid);
     if (id > this.lastInsertedId) this.lastInsertedId = id;
-    if (content) this.recent.put({ id, ...content });
+    if (receipt) {
+      receipt.id = id;
+      this.recent.put(receipt);
+    }
     return id;
   }
 

@@ -287,7 +287,7 @@ describe('owed SMPP receipts', () => {
     assert.ok(step, 'wanted the message due');
     const eventId = store.events.insert({ messageId, status: 'delivered', final: true, errorCode: 0, origin: 'simulator', occurredAt: 2_000 });
     store.simulated.remove(messageId);
-    const content = remember ? { messageId, eventId, status: 'delivered', errorCode: 0, occurredAt: 2_000, ...step.receiptParts } : undefined;
+    const content = remember ? { id: 0, messageId, eventId, status: 'delivered', errorCode: 0, occurredAt: 2_000, ...step.receiptParts } : undefined;
     const receiptId = store.receipts.insert(accountId, messageId, eventId, 9_999_999_999_999, content);
     return { receiptId, eventId, messageId };
   }
