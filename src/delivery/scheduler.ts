@@ -1,6 +1,7 @@
 /**
  * Turns the simulator's stored timers into status events when they fall due. Timers live in
- * the `sim_*` columns of `messages`, so after a restart `start()` picks up every pending delivery.
+ * the `sim_*` columns of `messages`, so after a restart `start()` picks up every pending delivery
+ * (the repository queues them in due order in memory).
  *
  * A run is a member of the store's CommitTurn: due deliveries are recorded in the same
  * transaction as the submits of that turn, so one commit and one flush serve both. (With the
@@ -12,6 +13,7 @@
  */
 import type { Logger } from '../log.js';
 import type { TurnMember } from '../store/group-commit.js';
+import type { DueDelivery } from '../store/simulated-deliveries.js';
 import type { Store } from '../store/store.js';
 import type { RecordedStatus, StatusRecorder } from './record-status.js';
 
@@ -29,12 +31,20 @@ const MAX_SLEEP_MS = 60_000;
  * noise of this machine, but not worse.
  */
 export const MIN_RUN_INTERVAL_MS = 5;
+/**
+ * How often a run saves the timers' restart mark (SimulatedDeliveryRepository.saveMark): a
+ * restart reads `messages` from there on to queue the pending timers. Saving costs a scan of the
+ * queue and one row written; a mark this old only makes that read a little longer.
+ */
+const MARK_INTERVAL_MS = 10_000;
 
 /** Runs due simulator steps. */
 export class DeliveryScheduler implements TurnMember {
   private timer: NodeJS.Timeout | null = null;
   private wakeAt = Infinity;
   private lastRunAt = 0;
+  /** When the restart mark was last saved (ms since epoch; 0: not yet, so the first run saves it). */
+  private markSavedAt = 0;
   private stopped = false;
   /** Joined the store's CommitTurn and not yet written. */
   private joined = false;
@@ -84,13 +94,16 @@ export class DeliveryScheduler implements TurnMember {
     const now = Date.now();
     this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];
-    let count = 0;
+    let due: DueDelivery[] = [];
     let failure: Error | null = null;
     try {
       // A savepoint of its own: if this throws, the submits of the turn still commit.
       recorded = this.store.transaction(() => {
-        const due = this.store.simulated.due(now, BATCH);
-        count = due.length;
+        if (now - this.markSavedAt >= MARK_INTERVAL_MS) {
+          this.store.simulated.saveMark();
+          this.markSavedAt = now;
+        }
+        due = this.store.simulated.takeDue(now, BATCH);
         const out: RecordedStatus[] = [];
         for (const step of due) {
           const intermediate = step.nextStatus !== step.finalStatus;
@@ -104,7 +117,7 @@ export class DeliveryScheduler implements TurnMember {
           if (result) out.push(result);
           const [next, ...rest] = step.remaining ?? [];
           if (intermediate && result && next) this.store.simulated.reschedule(step.messageId, next[0], next[1], rest);
-          else if (intermediate && result) this.store.simulated.advance(step.messageId, now);
+          else if (intermediate && result) this.store.simulated.advance(step.messageId, now, step.finalDueAt);
           else this.store.simulated.remove(step.messageId);
         }
         return out;
@@ -117,13 +130,15 @@ export class DeliveryScheduler implements TurnMember {
       if (this.stopped) return;
       const err = commitError ?? failure;
       if (err) {
-        // The database refused (busy, full) or the flush failed: try again shortly.
+        // The database refused (busy, full) or the flush failed: nothing of this run was
+        // written, so its steps go back in the queue, and it tries again shortly.
+        this.store.simulated.putBack(due);
         this.log.error({ err }, 'simulated delivery step failed, retrying');
         this.wake(Date.now() + 1000);
         return;
       }
       if (recorded.length > 0) this.onRecorded(recorded);
-      if (count === BATCH) this.wake(now);
+      if (due.length === BATCH) this.wake(now);
       else {
         const next = this.store.simulated.nextDue();
         if (next !== null) this.wake(next);

@@ -204,7 +204,11 @@ export class MessageRepository {
   private readonly factsStmt: Statement<[number], FactsRow>;
   private readonly statusStmt: Statement<unknown[]>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Told of every timer written with a message, to queue it (SimulatedDeliveryRepository.track). */
+    private readonly timers: { track(messageId: number, dueAt: number): void } | null = null,
+  ) {
     this.insertStmt = db.prepare(
       `INSERT INTO messages (account_id, channel, message_type, session_id, service_type,
          source_addr, source_ton, source_npi, dest_addr, dest_ton, dest_npi, esm_class, protocol_id,
@@ -261,10 +265,10 @@ export class MessageRepository {
     return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(fromRow);
   }
 
-  /** Inserts one message and returns its id. Call inside a transaction to group commits. */
   /**
-   * Stores a new message; with a `plan`, the simulator's timer for it goes into the same row
-   * (see SimulatedDeliveryRepository).
+   * Stores a new message and returns its id; with a `plan`, the simulator's timer for it goes
+   * into the same row and is queued (see SimulatedDeliveryRepository). Call inside a transaction
+   * to group commits.
    */
   insert(m: NewMessage, plan: PlannedDelivery | null = null): string {
     const info = this.insertStmt.run(
@@ -275,7 +279,9 @@ export class MessageRepository {
       m.callbackStatuses ? m.callbackStatuses.join(',') : null, m.replyMessageId ?? null, m.replySubject ?? null,
       plan?.nextStatus ?? null, plan?.finalStatus ?? null, plan?.errorCode ?? null, plan?.dueAt ?? null, plan?.finalDueAt ?? null, plan ? remainingColumn(plan.remaining) : null,
     );
-    return String(info.lastInsertRowid);
+    const id = Number(info.lastInsertRowid);
+    if (plan) this.timers?.track(id, plan.dueAt);
+    return String(id);
   }
 
   /** The message with this id, or undefined (also for ids that are not ours in form). */

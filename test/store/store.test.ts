@@ -219,7 +219,7 @@ describe('message ids', () => {
   });
 });
 
-describe('simulator timers (columns of messages since migration 8)', () => {
+describe('simulator timers (columns of messages since migration 8, queued in memory since 9)', () => {
   test('a timer written with its message comes due in order, moves on, and is removed once', (t) => {
     const store = openStore(t, freshPath(t));
     const account = store.accounts.add(newAccount('acme'));
@@ -229,17 +229,73 @@ describe('simulator timers (columns of messages since migration 8)', () => {
       store.messages.insert(newMessage(account.id, 'no timer')),
     ]);
     assert.equal(store.simulated.nextDue(), 1_000);
-    assert.deepEqual(store.simulated.due(2_000, 10).map((d) => [d.messageId, d.nextStatus, d.remaining]), [[b, 'read', [['sent', 1_500]]], [a, 'enroute', []]]);
+    assert.deepEqual(store.simulated.takeDue(999, 10), [], 'nothing due before the first timer');
+    assert.deepEqual(store.simulated.takeDue(2_000, 10).map((d) => [d.messageId, d.nextStatus, d.remaining]), [[b, 'read', [['sent', 1_500]]], [a, 'enroute', []]]);
+    assert.deepEqual(store.simulated.takeDue(2_000, 10), [], 'a step taken is not taken twice');
     store.transaction(() => {
-      store.simulated.advance(a!, 2_000);
+      store.simulated.advance(a!, 2_000, 5_000);
       store.simulated.reschedule(b!, 'sent', 1_500, []);
     });
-    assert.deepEqual(store.simulated.due(10_000, 10).map((d) => [d.messageId, d.nextStatus, d.dueAt]), [[b, 'sent', 1_500], [a, 'delivered', 5_000]]);
+    assert.equal(store.simulated.nextDue(), 1_500);
+    const steps = store.simulated.takeDue(10_000, 10);
+    assert.deepEqual(steps.map((d) => [d.messageId, d.nextStatus, d.dueAt]), [[b, 'sent', 1_500], [a, 'delivered', 5_000]]);
     assert.equal(store.transaction(() => store.simulated.remove(a!)), true);
     assert.equal(store.transaction(() => store.simulated.remove(a!)), false, 'a second remove finds no timer');
     assert.equal(store.transaction(() => store.simulated.remove(none!)), false, 'a message without a timer has none to remove');
-    assert.deepEqual(store.simulated.due(10_000, 10).map((d) => d.messageId), [b]);
+    store.simulated.putBack(steps);
+    assert.deepEqual(store.simulated.takeDue(10_000, 10).map((d) => d.messageId), [b], 'a step put back comes due again, a removed timer does not');
+    assert.equal(store.simulated.nextDue(), null);
     assert.equal(store.messages.byId(a!)?.text, 'a', 'removing the timer leaves the message');
+  });
+
+  test('at most `limit` steps are taken; the rest stay queued in order, and a stale entry is skipped', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const ids = store.transaction(() => [5, 3, 3, 1, 4].map((due, i) => store.messages.insert(newMessage(account.id, `m${i}`), { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: due * 1_000, finalDueAt: due * 1_000 })));
+    // Moved later: its first entry is stale, its new one counts.
+    store.transaction(() => store.simulated.reschedule(ids[3]!, 'delivered', 6_000, []));
+    assert.deepEqual(store.simulated.takeDue(10_000, 2).map((d) => d.messageId), [ids[1], ids[2]], 'equal due times in id order; the stale entry (due 1 s) skipped');
+    assert.deepEqual(store.simulated.takeDue(10_000, 10).map((d) => [d.messageId, d.dueAt]), [[ids[4], 4_000], [ids[0], 5_000], [ids[3], 6_000]]);
+  });
+
+  test('a restart queues every pending timer again, reading from the saved mark on', (t) => {
+    const path = freshPath(t);
+    const opened: Store[] = [];
+    t.after(() => opened.filter((s) => s.db.open).forEach((s) => s.close()));
+    const open = (): Store => {
+      const store = Store.open({ path });
+      opened.push(store);
+      return store;
+    };
+    const plan = (dueAt: number) => ({ nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt, finalDueAt: dueAt });
+
+    const first = open();
+    const account = first.accounts.add(newAccount('acme'));
+    const [early, pending] = first.transaction(() => [first.messages.insert(newMessage(account.id, 'early'), plan(1_000)), first.messages.insert(newMessage(account.id, 'pending'), plan(9_000))]);
+    first.transaction(() => {
+      for (const step of first.simulated.takeDue(1_000, 10)) first.simulated.remove(step.messageId);
+      first.simulated.saveMark();
+    });
+    assert.equal(first.settings.get('simulator.timers_from'), pending, 'the mark is the lowest id still queued');
+    first.close();
+
+    const second = open();
+    // A timer before the mark breaks the mark's promise: set here only to show the read starts at the mark.
+    second.db.prepare(`UPDATE messages SET sim_due_at = 2000, sim_next_status = 'delivered', sim_final_status = 'delivered' WHERE id = ?`).run(Number(early));
+    assert.equal(second.simulated.nextDue(), 9_000, 'only rows from the mark on were read');
+    assert.deepEqual(second.simulated.takeDue(9_000, 10).map((d) => d.messageId), [pending]);
+    second.transaction(() => {
+      second.simulated.remove(pending!);
+      second.simulated.saveMark();
+    });
+    assert.equal(Number(second.settings.get('simulator.timers_from')), Number(pending) + 1, 'with nothing queued, the mark is past the last message');
+    second.close();
+
+    // Without a mark (a database from before migration 9), the whole table is read.
+    const third = open();
+    third.db.prepare(`DELETE FROM settings WHERE key = 'simulator.timers_from'`).run();
+    assert.equal(third.simulated.nextDue(), 2_000);
+    assert.deepEqual(third.simulated.takeDue(2_000, 10).map((d) => d.messageId), [early]);
   });
 
   test('migration 8 moves the timers of a version 7 database into their messages', (t) => {
@@ -258,7 +314,7 @@ describe('simulator timers (columns of messages since migration 8)', () => {
 
     const store = openStore(t, path);
     assert.equal(store.db.pragma('user_version', { simple: true }), migrations.length);
-    assert.deepEqual(store.simulated.due(4_000, 10), [
+    assert.deepEqual(store.simulated.takeDue(4_000, 10), [
       {
         messageId: String(pending),
         nextStatus: 'enroute',
@@ -283,7 +339,7 @@ describe('owed SMPP receipts', () => {
   /** Stores a message, its delivered event and the receipt owed for it; with `remember`, the way the simulator does. */
   function owe(store: Store, accountId: number, text: string, remember: boolean): { receiptId: number; eventId: number; messageId: string } {
     const messageId = store.messages.insert({ ...newMessage(accountId, text), registeredDelivery: 1 }, { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 1_000, finalDueAt: 1_000 });
-    const [step] = store.simulated.due(Number.MAX_SAFE_INTEGER, 1_000).filter((d) => d.messageId === messageId);
+    const [step] = store.simulated.takeDue(Number.MAX_SAFE_INTEGER, 1_000).filter((d) => d.messageId === messageId);
     assert.ok(step, 'wanted the message due');
     const eventId = store.events.insert({ messageId, status: 'delivered', final: true, errorCode: 0, origin: 'simulator', occurredAt: 2_000 });
     store.simulated.remove(messageId);
