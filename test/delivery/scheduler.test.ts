@@ -44,3 +44,33 @@ test('a message due at once: stored and answered, then delivered in a flushed tr
   for (const id of ids) assert.equal(store.messages.byId(id)?.status, 'delivered');
   assert.equal(store.receipts.forMessage(ids[0]!).length, 1, 'a receipt is owed');
 });
+
+test('a run whose transaction fails hands its steps back: they are delivered by the next run, once', async (t) => {
+  const store = Store.open({ path: join(tempDir(t), 'smscd.db'), commitFlush: 'async' });
+  t.after(() => store.close());
+  const account = addAccount(store, 'acme');
+  const recorder = new StatusRecorder(store, 72, { smppReceiptsAllowed: () => true, destinations: () => [] });
+  // The first step recorded throws: the run's savepoint rolls back, and nothing of it is written.
+  const record = recorder.record.bind(recorder);
+  let failures = 0;
+  recorder.record = (...args) => {
+    if (failures++ === 0) throw new Error('disk I/O error (injected)');
+    return record(...args);
+  };
+  const announced: number[] = [];
+  const errors: string[] = [];
+  const log = pino({ level: 'error' }, { write: (line: string) => errors.push(line) });
+  const scheduler = new DeliveryScheduler(store, recorder, (recorded) => announced.push(...recorded.map((r) => r.eventId)), log);
+  t.after(() => scheduler.stop());
+  const ids = store.transaction(() => [0, 1].map(() => store.messages.insert(newMessage(account.id, { registeredDelivery: 1 }), { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 0, finalDueAt: 0 })));
+  scheduler.start();
+  await eventually(() => assert.equal(announced.length, 2, `wanted both delivered after the retry, had ${announced.join(', ')}`), 5_000);
+  assert.equal(errors.length, 1, 'the failed run is logged once');
+  assert.match(errors[0]!, /simulated delivery step failed, retrying/);
+  const events = ids.flatMap((id) => store.events.forMessage(id));
+  assert.equal(events.length, 2, 'one status event each: the failed run wrote none');
+  assert.deepEqual([...announced].sort(), events.map((e) => e.id).sort(), 'each announced once');
+  for (const id of ids) assert.equal(store.messages.byId(id)?.status, 'delivered');
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  assert.equal(announced.length, 2, 'nothing delivered twice');
+});
