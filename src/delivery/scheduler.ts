@@ -45,6 +45,11 @@ export class DeliveryScheduler implements TurnMember {
   private lastRunAt = 0;
   /** When the restart mark was last saved (ms since epoch; 0: not yet, so the first run saves it). */
   private markSavedAt = 0;
+  /**
+   * Steps of runs not yet settled: off the queue, and back in it if their commit fails. The
+   * restart mark must not pass them (a crash before the put-back would leave them behind it).
+   */
+  private readonly unsettled = new Set<DueDelivery[]>();
   private stopped = false;
   /** Joined the store's CommitTurn and not yet written. */
   private joined = false;
@@ -100,10 +105,11 @@ export class DeliveryScheduler implements TurnMember {
       // A savepoint of its own: if this throws, the submits of the turn still commit.
       recorded = this.store.transaction(() => {
         if (now - this.markSavedAt >= MARK_INTERVAL_MS) {
-          this.store.simulated.saveMark();
+          this.store.simulated.saveMark(this.lowestUnsettled());
           this.markSavedAt = now;
         }
         due = this.store.simulated.takeDue(now, BATCH);
+        this.unsettled.add(due);
         const out: RecordedStatus[] = [];
         for (const step of due) {
           const intermediate = step.nextStatus !== step.finalStatus;
@@ -124,26 +130,40 @@ export class DeliveryScheduler implements TurnMember {
       });
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
+      // The savepoint rolled back: the steps go back in the queue now, before any later run.
+      this.unsettled.delete(due);
+      this.store.simulated.putBack(due);
+      due = [];
     }
+    const taken = due;
     return (commitError) => {
+      this.unsettled.delete(taken);
       // Stopped meanwhile (the server is closing): the store may be closed by the time a flush ends.
       if (this.stopped) return;
       const err = commitError ?? failure;
       if (err) {
-        // The database refused (busy, full) or the flush failed: nothing of this run was
-        // written, so its steps go back in the queue, and it tries again shortly.
-        this.store.simulated.putBack(due);
+        // The database refused (busy, full) or the flush failed: the steps go back in the
+        // queue (those whose timers the commit did move or remove are skipped as stale), and it
+        // tries again shortly.
+        this.store.simulated.putBack(taken);
         this.log.error({ err }, 'simulated delivery step failed, retrying');
         this.wake(Date.now() + 1000);
         return;
       }
       if (recorded.length > 0) this.onRecorded(recorded);
-      if (due.length === BATCH) this.wake(now);
+      if (taken.length === BATCH) this.wake(now);
       else {
         const next = this.store.simulated.nextDue();
         if (next !== null) this.wake(next);
       }
     };
+  }
+
+  /** The lowest message id of steps taken whose transaction has not settled, or null. */
+  private lowestUnsettled(): number | null {
+    let lowest: number | null = null;
+    for (const steps of this.unsettled) for (const s of steps) lowest = Math.min(lowest ?? Infinity, Number(s.messageId));
+    return lowest;
   }
 
   /** @internal The turn's transaction could not begin. */

@@ -166,11 +166,14 @@ export class SimulatedDeliveryRepository {
   /**
    * Saves the restart mark: the lowest id with a queued timer, or past the last message when none
    * is. Call inside a write transaction. Stale entries only make it lower, never wrong: every
-   * pending timer is queued, and a new one belongs to a newer message.
+   * pending timer is queued, and a new one belongs to a newer message. `unsettled`: the lowest id
+   * of steps taken whose transaction has not settled yet (they may come back).
    */
-  saveMark(): void {
+  saveMark(unsettled: number | null = null): void {
     this.load();
-    const from = this.queue.minId() ?? (this.maxIdStmt.get()?.id ?? 0) + 1;
+    const queued = this.queue.minId();
+    const lowest = queued === null ? unsettled : Math.min(queued, unsettled ?? Infinity);
+    const from = lowest ?? (this.maxIdStmt.get()?.id ?? 0) + 1;
     this.settings.set(TIMERS_FROM_KEY, String(from));
   }
 

@@ -277,6 +277,9 @@ describe('simulator timers (columns of messages since migration 8, queued in mem
       first.simulated.saveMark();
     });
     assert.equal(first.settings.get('simulator.timers_from'), pending, 'the mark is the lowest id still queued');
+    first.transaction(() => first.simulated.saveMark(Number(early)));
+    assert.equal(first.settings.get('simulator.timers_from'), early, 'nor past a step whose transaction has not settled');
+    first.transaction(() => first.simulated.saveMark());
     first.close();
 
     const second = open();
