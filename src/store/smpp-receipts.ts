@@ -98,7 +98,10 @@ export class SmppReceiptRepository {
   /** The SMPP receipts of one message with the status each reports (the console's message page). */
   forMessage(messageId: string): Array<ReceiptRow & { status: string }> {
     const rows = this.db
-      .prepare(`SELECT r.id, r.event_id, r.state, r.attempts, r.expires_at, r.done_at, e.status FROM status_events e JOIN smpp_receipts r ON r.event_id = e.id WHERE e.message_id = ? ORDER BY r.id`)
+      .prepare(`
+        SELECT r.id, r.event_id, r.state, r.attempts, r.expires_at, r.done_at, e.status
+        FROM messages m, json_each('[' || m.event_ids || ']') j JOIN status_events e ON e.id = j.value JOIN smpp_receipts r ON r.event_id = e.id
+        WHERE m.id = ? ORDER BY r.id`)
       .all(Number(messageId)) as Array<{ id: number; event_id: number; state: string; attempts: number; expires_at: number; done_at: number | null; status: string }>;
     return rows.map((r) => ({ id: r.id, eventId: r.event_id, state: r.state, attempts: r.attempts, expiresAt: r.expires_at, doneAt: r.done_at, status: r.status }));
   }

@@ -336,6 +336,49 @@ describe('simulator timers (columns of messages since migration 8, queued in mem
   });
 });
 
+describe('status events (listed in their message row since migration 10)', () => {
+  test('an event is listed on its message: one timeline, several, and the receipts it owes', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const [a, b, quiet] = store.transaction(() => ['a', 'b', 'quiet'].map((text) => store.messages.insert(newMessage(account.id, text))));
+    const event = (messageId: string, status: string, at: number) => store.events.insert({ messageId, status, final: status !== 'enroute', errorCode: 0, origin: 'simulator', occurredAt: at });
+    const e1 = event(a!, 'enroute', 1_000);
+    const e2 = event(b!, 'delivered', 2_000);
+    const e3 = event(a!, 'delivered', 3_000);
+    assert.deepEqual(store.events.forMessage(a!).map((e) => [e.id, e.messageId, e.status, e.final, e.occurredAt]), [[e1, a, 'enroute', false, 1_000], [e3, a, 'delivered', true, 3_000]]);
+    assert.deepEqual(store.events.forMessage(quiet!), []);
+    assert.deepEqual(store.events.forMessage('999999'), [], 'no such message');
+    assert.deepEqual(store.events.forMessages([b!, a!, quiet!]).map((e) => e.id), [e1, e2, e3], 'oldest first across messages');
+    const receipt = store.receipts.insert(account.id, a!, e3, 9_999_999_999_999);
+    assert.deepEqual(store.receipts.forMessage(a!).map((r) => [r.id, r.eventId, r.status]), [[receipt, e3, 'delivered']]);
+    assert.deepEqual(store.receipts.forMessage(b!), []);
+  });
+
+  test('migration 10 lists the events of a version 9 database on their messages and drops the index', (t) => {
+    const path = freshPath(t);
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    for (const m of migrations.filter((m) => m.version <= 9)) m.up(db);
+    db.pragma('user_version = 9');
+    db.prepare(`INSERT INTO accounts (system_id, password_hash, max_binds, rate, created_at, updated_at) VALUES ('acme', 'x', 1, 0, 0, 0)`).run();
+    const insert = db.prepare(`INSERT INTO messages (account_id, channel, message_type, source_addr, dest_addr, body, status, submitted_at, updated_at) VALUES (1, 'smpp', 'sms', '1', '2', x'00', 'delivered', 0, 0)`);
+    const [a, b, quiet] = [insert.run(), insert.run(), insert.run()].map((r) => Number(r.lastInsertRowid));
+    const event = db.prepare(`INSERT INTO status_events (message_id, status, final, error_code, origin, occurred_at) VALUES (?, ?, 1, 0, 'simulator', ?)`);
+    const ids = [event.run(b, 'enroute', 1), event.run(a, 'enroute', 2), event.run(b, 'delivered', 3), event.run(a, 'delivered', 4)].map((r) => Number(r.lastInsertRowid));
+    db.close();
+
+    const store = openStore(t, path);
+    assert.equal(store.db.pragma('user_version', { simple: true }), migrations.length);
+    assert.deepEqual(store.events.forMessage(String(a)).map((e) => [e.id, e.status]), [[ids[1], 'enroute'], [ids[3], 'delivered']]);
+    assert.deepEqual(store.events.forMessage(String(b)).map((e) => [e.id, e.status]), [[ids[0], 'enroute'], [ids[2], 'delivered']]);
+    assert.deepEqual(store.events.forMessage(String(quiet)), []);
+    const later = store.events.insert({ messageId: String(a), status: 'read', final: true, errorCode: 0, origin: 'simulator', occurredAt: 5 });
+    assert.deepEqual(store.events.forMessage(String(a)).map((e) => e.id), [ids[1], ids[3], later], 'a new event joins the migrated list');
+    const indexes = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'status_events_by_message'`).all();
+    assert.deepEqual(indexes, [], 'wanted the index dropped');
+  });
+});
+
 describe('owed SMPP receipts', () => {
   const ALL = Number.MAX_SAFE_INTEGER;
 
