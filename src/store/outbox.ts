@@ -73,7 +73,7 @@ interface Row {
 /** Reads and writes the forwarding outbox. */
 export class OutboxRepository {
   private readonly insertStmt: Statement<unknown[]>;
-  private readonly claimStmt: Statement<[{ now: number; leaseUntil: number; limit: number }], { id: number; event_id: number; message_id: number; target_id: number; format: Format; attempts: number }>;
+  private readonly claimStmt: Statement<[{ now: number; leaseUntil: number; limit: number }], [id: number, eventId: number, messageId: number, targetId: number, format: Format, attempts: number]>;
   private readonly deliveredStmt: Statement<[number, string, number]>;
   private readonly retryStmt: Statement<[number, string, string, number]>;
   private readonly failedStmt: Statement<[number, string, string, number]>;
@@ -86,7 +86,8 @@ export class OutboxRepository {
     this.insertStmt = db.prepare('INSERT INTO outbox (event_id, message_id, target_id, format, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     // Only the oldest pending row of each (message, target) may be claimed: events of one message
     // reach a target in order. Rows of disabled targets wait.
-    this.claimStmt = db.prepare(`
+    this.claimStmt = db
+      .prepare<[{ now: number; leaseUntil: number; limit: number }], [id: number, eventId: number, messageId: number, targetId: number, format: Format, attempts: number]>(`
       UPDATE outbox SET lease_until = @leaseUntil, attempts = attempts + 1
       WHERE id IN (
         SELECT o.id FROM outbox o JOIN targets t ON t.id = o.target_id AND t.enabled = 1
@@ -94,7 +95,9 @@ export class OutboxRepository {
           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.message_id = o.message_id AND p.target_id = o.target_id
                           AND p.state = 'pending' AND p.id < o.id)
         ORDER BY o.next_attempt_at, o.id LIMIT @limit)
-      RETURNING id, event_id, message_id, target_id, format, attempts`);
+      RETURNING id, event_id, message_id, target_id, format, attempts`)
+      // Rows as arrays: cheaper than objects with named keys (see ForwardingWorker.readFacts).
+      .raw(true);
     this.deliveredStmt = db.prepare(`UPDATE outbox SET state = 'delivered', done_at = ?, last_code = ?, last_error = NULL, lease_until = NULL WHERE id = ?`);
     this.retryStmt = db.prepare(`UPDATE outbox SET next_attempt_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
     this.failedStmt = db.prepare(`UPDATE outbox SET state = 'failed', done_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
@@ -109,13 +112,13 @@ export class OutboxRepository {
 
   /** Leases up to `limit` due rows until `leaseUntil`; each claim counts as an attempt. */
   claim(now: number, leaseUntil: number, limit: number): ClaimedRow[] {
-    return this.claimStmt.all({ now, leaseUntil, limit }).map((r) => ({
-      id: r.id,
-      eventId: r.event_id,
-      messageId: String(r.message_id),
-      targetId: r.target_id,
-      format: r.format,
-      attempt: r.attempts,
+    return this.claimStmt.all({ now, leaseUntil, limit }).map(([id, eventId, messageId, targetId, format, attempts]) => ({
+      id,
+      eventId,
+      messageId: String(messageId),
+      targetId,
+      format,
+      attempt: attempts,
     }));
   }
 
