@@ -2,6 +2,9 @@
  * API authentication (SPEC §6): HTTP Basic with an account's systemId and password, or a Bearer
  * API token. Successful Basic checks are remembered for a minute (keyed by a hash of the
  * credentials), because scrypt is deliberately slow and an API client sends them on every request;
+ * and parallel requests with the same credentials share one check while it runs: a client opening
+ * 50 connections at once otherwise queued 50 scrypt runs on libuv's 4 threads, and on a slow
+ * machine its first answers came seconds late (bench:api's warm-up got none in 2 s).
  * Bearer tokens for a minute too, so a request costs one indexed read of one column.
  * Brute-force protection (src/security): an unknown user, a wrong password or an unknown token is
  * answered 401 only after `security.bruteForce.delayMs`; while the remote address (or the Basic
@@ -31,10 +34,14 @@ export class ApiAuth {
   private readonly verified = new Map<string, { accountId: number; passwordHash: string; until: number }>();
   /** Bearer tokens looked up recently: the hash and lookup are skipped on the next request. */
   private readonly tokens = new Map<string, { account: Account; tokenHash: string; until: number }>();
+  /** Password checks running now, by credentials and stored hash; each settles once for all who wait on it. */
+  private readonly checking = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly store: Store,
     private readonly guard: LoginGuard,
+    /** Checks a password against a stored hash. @defaultValue verifyPassword (scrypt) */
+    private readonly verify: (password: string, stored: string) => Promise<boolean> = verifyPassword,
   ) {}
 
   /** Forgets remembered credentials (an account changed). */
@@ -85,7 +92,7 @@ export class ApiAuth {
     const remembered = this.verified.get(key);
     // A remembered check counts only while the account still has the password it was checked against.
     if (remembered && remembered.until > now && account && account.id === remembered.accountId && account.passwordHash === remembered.passwordHash) return account;
-    if (!account || !(await verifyPassword(password, account.passwordHash))) {
+    if (!account || !(await this.checkOnce(key, password, account.passwordHash))) {
       await this.guard.failed(attempt);
       throw new HttpError(401, INVALID_CREDENTIALS, 'invalid credentials');
     }
@@ -95,6 +102,21 @@ export class ApiAuth {
     if (this.verified.size >= BASIC_CACHE_MAX) this.verified.clear();
     this.verified.set(key, { accountId: account.id, passwordHash: account.passwordHash, until: now + BASIC_CACHE_MS });
     return account;
+  }
+
+  /**
+   * One password check per credentials and stored hash at a time: requests arriving while it runs
+   * wait for its answer. Each of them still counts as its own attempt (a wrong password fails
+   * every one of them with the brute-force guard, as separate checks would).
+   */
+  private checkOnce(key: string, password: string, passwordHash: string): Promise<boolean> {
+    const id = `${key} ${passwordHash}`;
+    let check = this.checking.get(id);
+    if (!check) {
+      check = this.verify(password, passwordHash).finally(() => this.checking.delete(id));
+      this.checking.set(id, check);
+    }
+    return check;
   }
 
   /** 429 with Retry-After while the attempt's address or systemId is locked out. */
