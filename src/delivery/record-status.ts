@@ -51,14 +51,16 @@ export class StatusRecorder {
    * @param known the message's facts when the caller has just read them in this transaction.
    * @param parts the message's side of an SMPP receipt, when the caller has read it too: the
    *   receipt pusher then has the whole receipt without reading it back.
+   * @param endTimer the change is the simulator's last step: its timer is removed with the status
+   *   update. (When null is returned nothing is removed; the caller does it.)
    */
-  record(change: StatusChange, known?: DeliveryFacts, parts?: ReceiptMessageParts): RecordedStatus | null {
+  record(change: StatusChange, known?: DeliveryFacts, parts?: ReceiptMessageParts, endTimer = false): RecordedStatus | null {
     const { store } = this;
     const message = known ?? store.messages.facts(change.messageId);
     if (!message || isFinalStatus(message.messageType, message.status)) return null;
     const final = isFinalStatus(message.messageType, change.status);
-    const eventId = store.events.insert({ ...change, final });
-    store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt);
+    const eventId = store.events.add({ ...change, final });
+    store.messages.setStatus(change.messageId, change.status, change.errorCode, final ? change.occurredAt : null, change.occurredAt, eventId, endTimer);
     let owed = false;
     if (message.channel === 'smpp' && message.messageType === 'sms' && receiptOwed(message.registeredDelivery, change.status) && this.forwarding.smppReceiptsAllowed(message)) {
       // The receipt as the pusher will send it; insert fills in its id.

@@ -113,18 +113,18 @@ export class DeliveryScheduler implements TurnMember {
         const out: RecordedStatus[] = [];
         for (const step of due) {
           const intermediate = step.nextStatus !== step.finalStatus;
-          const result = this.recorder.record({
-            messageId: step.messageId,
-            status: step.nextStatus,
-            errorCode: intermediate ? 0 : step.errorCode,
-            origin: 'simulator',
-            occurredAt: now,
-          }, step.facts, step.receiptParts);
+          const result = this.recorder.record(
+            { messageId: step.messageId, status: step.nextStatus, errorCode: intermediate ? 0 : step.errorCode, origin: 'simulator', occurredAt: now },
+            step.facts,
+            step.receiptParts,
+            // The last step: its status update removes the timer too.
+            !intermediate,
+          );
           if (result) out.push(result);
           const [next, ...rest] = step.remaining ?? [];
           if (intermediate && result && next) this.store.simulated.reschedule(step.messageId, next[0], next[1], rest);
           else if (intermediate && result) this.store.simulated.advance(step.messageId, now, step.finalDueAt);
-          else this.store.simulated.remove(step.messageId);
+          else if (!result) this.store.simulated.remove(step.messageId);
         }
         return out;
       });

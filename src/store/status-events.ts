@@ -57,9 +57,18 @@ export class StatusEventRepository {
 
   /** Inserts an event and lists it on its message; returns its id. */
   insert(e: NewStatusEvent): number {
-    const id = Number(this.insertStmt.run(Number(e.messageId), e.status, e.final ? 1 : 0, e.errorCode, e.origin, e.occurredAt).lastInsertRowid);
+    const id = this.add(e);
     this.listStmt.run(id, Number(e.messageId));
     return id;
+  }
+
+  /**
+   * Inserts an event without listing it; returns its id. The caller lists it on its message in
+   * an update of that row it makes anyway (recordStatus: MessageRepository.setStatus), one
+   * statement fewer per event.
+   */
+  add(e: NewStatusEvent): number {
+    return Number(this.insertStmt.run(Number(e.messageId), e.status, e.final ? 1 : 0, e.errorCode, e.origin, e.occurredAt).lastInsertRowid);
   }
 
   /** The timelines of several messages (a page of the console's Sent view), oldest first. */

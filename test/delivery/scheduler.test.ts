@@ -43,6 +43,11 @@ test('a message due at once: stored and answered, then delivered in a flushed tr
   assert.deepEqual(order.slice(3), ['announced 3, flush running: false'], 'then the deliveries, once flushed');
   for (const id of ids) assert.equal(store.messages.byId(id)?.status, 'delivered');
   assert.equal(store.receipts.forMessage(ids[0]!).length, 1, 'a receipt is owed');
+  // The last step's status update also lists the event on its message and removes the timer.
+  for (const id of ids) {
+    assert.deepEqual(store.events.forMessage(id).map((e) => e.status), ['delivered'], 'the event is listed on its message');
+    assert.equal(store.db.prepare('SELECT sim_due_at FROM messages WHERE id = ?').pluck().get(Number(id)), null, 'no timer left');
+  }
 });
 
 test('a run whose transaction fails hands its steps back: they are delivered by the next run, once', async (t) => {
