@@ -192,6 +192,15 @@ export class ForwardingWorker {
   private sleep(): void {
     if (this.stopped || this.scheduled) return;
     let wait = MAX_SLEEP_MS;
+    // While deliveries are in progress their outcomes come back to claim again (poke), and a row
+    // due meanwhile waits at most MAX_SLEEP_MS: retries are seconds apart, and new events poke
+    // for themselves. The query for the next due time cost ~5 µs a round, about one per forward
+    // at full-path load.
+    if (this.inFlight > 0) {
+      this.timer = setTimeout(() => this.round(), wait);
+      this.timer.unref();
+      return;
+    }
     try {
       const next = this.store.outbox.nextDue();
       if (next !== null) wait = Math.min(wait, Math.max(10, next - Date.now()));
