@@ -2,7 +2,8 @@
  * The forwarding worker (Svix-style named steps): claimDue → prepare → send → onSuccess | onFailure.
  *
  * - Rows are claimed with a lease in one UPDATE … RETURNING; a crash leaves leases that expire and
- *   are claimed again, so every event is delivered at least once.
+ *   are claimed again, so every event is delivered at least once. While this worker holds a row
+ *   (queued or in progress) its lease is renewed, so a slow target's rows are not claimed twice.
  * - Only the oldest pending row of each (message, target) can be claimed: events of one message
  *   reach a target in order.
  * - Each target has at most `forwarding.concurrency` deliveries in progress.
@@ -59,6 +60,8 @@ type FactsRow = [
 interface Prepared {
   row: ClaimedRow;
   delivery: Delivery;
+  /** When its lease ends (ms since epoch); renewed while the row waits or is in progress. */
+  leaseUntil: number;
 }
 
 /** What happened to one prepared delivery. */
@@ -84,6 +87,9 @@ export class ForwardingWorker {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private factsStmt: Statement<[string], FactsRow> | undefined;
+  /** Claimed rows this worker holds (queued or in progress), by outbox id. */
+  private readonly held = new Map<number, Prepared>();
+  private renewTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: Store,
@@ -105,6 +111,29 @@ export class ForwardingWorker {
   start(): void {
     this.reloadTargets();
     this.poke();
+    // A quarter of the lease: a renewal refused (the write lock busy) is tried again in time.
+    this.renewTimer = setInterval(() => this.renewLeases(), Math.max(1000, (this.config.leaseSec * 1000) / 4));
+    this.renewTimer.unref();
+  }
+
+  /**
+   * Extends the leases of held rows whose lease is half gone. A slow target (one connection, long
+   * answers, a long timeout) can keep rows in the queue or in progress longer than a lease; once
+   * it ended, the next claim would take the row again and send it twice, out of order.
+   */
+  private renewLeases(): void {
+    if (this.stopped || this.held.size === 0) return;
+    const now = Date.now();
+    const leaseMs = this.config.leaseSec * 1000;
+    const due = [...this.held.values()].filter((p) => p.leaseUntil < now + leaseMs / 2);
+    if (due.length === 0) return;
+    try {
+      this.store.writeWithoutWaiting(() => this.store.outbox.renew(due.map((p) => p.row.id), now + leaseMs));
+      for (const p of due) p.leaseUntil = now + leaseMs;
+    } catch (err) {
+      // Busy (the checkpoint, a CLI command): the next tick tries again, a quarter lease later.
+      if (!isBusy(err)) this.log.warn({ err }, 'could not renew delivery leases; trying again');
+    }
   }
 
   /** New rows may be due (an event was recorded, a row was settled, the CLI changed something). */
@@ -125,7 +154,10 @@ export class ForwardingWorker {
       if (!row || JSON.stringify(specOf(row)) !== JSON.stringify(specOf(state.row))) {
         this.targets.delete(id);
         void state.target.close();
-        for (const p of state.queue) this.releaseLater(p.row.id);
+        for (const p of state.queue) {
+          this.held.delete(p.row.id);
+          this.releaseLater(p.row.id);
+        }
         this.queued -= state.queue.length;
       } else {
         state.row = row;
@@ -140,6 +172,7 @@ export class ForwardingWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.outcomes.idle();
     try {
@@ -160,10 +193,11 @@ export class ForwardingWorker {
     this.timer = null;
     if (this.queued < LOW_WATER) {
       const now = Date.now();
+      const leaseUntil = now + this.config.leaseSec * 1000;
       let claimed: ClaimedRow[] = [];
       try {
         // Neither an fsync nor a wait for the write lock on the event loop (Store.writeWithoutWaiting).
-        claimed = this.store.writeWithoutWaiting(() => this.store.outbox.claim(now, now + this.config.leaseSec * 1000, CLAIM_BATCH));
+        claimed = this.store.writeWithoutWaiting(() => this.store.outbox.claim(now, leaseUntil, CLAIM_BATCH));
         this.busyRetryMs = 0;
       } catch (err) {
         if (isBusy(err)) {
@@ -174,7 +208,7 @@ export class ForwardingWorker {
         }
         this.log.error({ err }, 'claiming deliveries failed; trying again');
       }
-      if (claimed.length > 0) this.enqueue(this.prepare(claimed));
+      if (claimed.length > 0) this.enqueue(this.prepare(claimed, leaseUntil));
       if (claimed.length === CLAIM_BATCH) this.poke();
     }
     for (const state of this.targets.values()) this.send(state);
@@ -214,7 +248,7 @@ export class ForwardingWorker {
   // ── prepare ──────────────────────────────────────────────────────────────────────────
 
   /** Reads each event once, builds its document, encodes it per row's format. */
-  private prepare(rows: ClaimedRow[]): Prepared[] {
+  private prepare(rows: ClaimedRow[], leaseUntil: number): Prepared[] {
     const facts = this.readFacts([...new Set(rows.map((r) => r.eventId))]);
     const docs = new Map<number, EventDocument>();
     const out: Prepared[] = [];
@@ -222,7 +256,7 @@ export class ForwardingWorker {
       const f = facts.get(row.eventId);
       if (!f) {
         // The message is gone (its account was removed): nothing can be sent.
-        this.outcomes.add({ prepared: { row, delivery: placeholder(row) }, result: { outcome: 'failed', code: 'ENOEVENT', reason: 'event or message no longer exists', durationMs: 0 } }, () => undefined);
+        this.outcomes.add({ prepared: { row, delivery: placeholder(row), leaseUntil }, result: { outcome: 'failed', code: 'ENOEVENT', reason: 'event or message no longer exists', durationMs: 0 } }, () => undefined);
         continue;
       }
       let doc = docs.get(row.eventId);
@@ -241,6 +275,7 @@ export class ForwardingWorker {
           attempt: row.attempt,
           reply: f.reply,
         },
+        leaseUntil,
       });
     }
     return out;
@@ -287,6 +322,12 @@ export class ForwardingWorker {
 
   private enqueue(prepared: Prepared[]): void {
     for (const p of prepared) {
+      // Held already: claimed again after its lease ended (renewal refused for a whole lease).
+      // The copy held is sent; a second one would go out twice, out of order.
+      if (this.held.has(p.row.id)) {
+        this.log.warn({ outboxId: p.row.id }, 'a held delivery was claimed again after its lease ended; sent once');
+        continue;
+      }
       const state = this.targets.get(p.row.targetId);
       if (!state) {
         this.reloadTargets();
@@ -297,6 +338,7 @@ export class ForwardingWorker {
         continue;
       }
       target.queue.push(p);
+      this.held.set(p.row.id, p);
       this.queued++;
     }
   }
@@ -319,6 +361,7 @@ export class ForwardingWorker {
           state.inFlight--;
           this.inFlight--;
           batch.forEach((prepared, i) => {
+            this.held.delete(prepared.row.id);
             const result = results[i] ?? { outcome: 'retry', code: 'EINTERNAL', reason: 'no result from target', durationMs: 0 };
             this.outcomes.add({ prepared, result }, () => this.poke());
           });

@@ -79,6 +79,8 @@ export class OutboxRepository {
   private readonly failedStmt: Statement<[number, string, string, number]>;
   private readonly attemptStmt: Statement<unknown[]>;
   private readonly releaseStmt: Statement<[number]>;
+  /** Prepared on first use: only a slow target's rows need it. */
+  private renewStmt: Statement<[number, string]> | undefined;
   /** Prepared on first use: the worker asks after every round. */
   private nextDueStmt: Statement<[]> | undefined;
 
@@ -120,6 +122,15 @@ export class OutboxRepository {
       format,
       attempt: attempts,
     }));
+  }
+
+  /**
+   * Extends the lease of claimed rows still waiting or in progress (ids as a JSON array): a row
+   * the worker holds longer than a lease must not be claimed again.
+   */
+  renew(ids: number[], leaseUntil: number): number {
+    this.renewStmt ??= this.db.prepare(`UPDATE outbox SET lease_until = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND lease_until IS NOT NULL`);
+    return this.renewStmt.run(leaseUntil, JSON.stringify(ids)).changes;
   }
 
   /** Gives a claimed row back untried (shutdown before it was sent). */

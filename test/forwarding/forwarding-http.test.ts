@@ -210,3 +210,19 @@ test('410 disables the target; 400 fails without retry', async (ctx) => {
   assert.equal((await cli(['target', 'enable', 'hook', '--db', t.dbPath])).code, 0);
   await eventually(() => receiver.received.length === 3 && receiver.received[2]!.status === 200, 5000, 'delivered once enabled again');
 });
+
+test('a slow target: rows waiting in memory longer than their lease are neither claimed again nor sent twice', async (ctx) => {
+  // One connection, 400 ms an answer, 20 events: the last waits ~8 s in the worker's queue, past
+  // the 5 s lease it was claimed with.
+  const { t, receiver, session } = await setup(ctx, { secret: null, overrides: { 'forwarding.concurrency': 1, 'forwarding.leaseSec': 5, 'forwarding.httpTimeoutMs': 5000 } });
+  receiver.fallback = { status: 200, delayMs: 400 };
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) ids.push(String((await submit(session, { registered_delivery: 1 })).message_id));
+  const delivered = (): OutboxRow[] => ids.flatMap((id) => t.app.store.outbox.list({ messageId: id, limit: 10 })).filter((r) => r.state === 'delivered');
+  await eventually(() => delivered().length === 20, 20_000, 'all 20 delivered');
+  await sleep(1_000);
+  const transferIds = receiver.received.map((r) => (JSON.parse(r.body) as { transferId: string }).transferId);
+  assert.equal(transferIds.length, 20, `each event sent once (got ${transferIds.length} requests)`);
+  assert.deepEqual([...transferIds].sort(), [...ids].sort());
+  assert.deepEqual(delivered().map((r) => r.attempts), Array(20).fill(1), 'one attempt each');
+});
