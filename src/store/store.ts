@@ -52,13 +52,17 @@ export class Store {
     const wait = settingPragma(db, `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.turnTransaction = (fn) => {
       noWait();
+      // Restored once: inside, right after BEGIN; in finally only when BEGIN itself failed (each
+      // run of a setting PRAGMA recompiles it, a few µs per group commit).
+      let restored = false;
       try {
         this.transaction(() => {
           wait();
+          restored = true;
           fn();
         });
       } finally {
-        wait();
+        if (!restored) wait();
       }
     };
     // Created after the busy_timeout pair, restoring last: the connection is left as configured.
