@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { convert, create } from 'xmlbuilder2';
-import { buildDocument, notificationId, type EventDocument, type EventFacts } from '../../src/forwarding/formats/document.js';
+import { buildDocument, isoWithOffset, notificationId, type EventDocument, type EventFacts } from '../../src/forwarding/formats/document.js';
 import { encodeDocument } from '../../src/forwarding/formats/encode.js';
 import { encodeJson } from '../../src/forwarding/formats/json.js';
 import { encodeXml } from '../../src/forwarding/formats/xml.js';
@@ -280,4 +280,14 @@ describe('retryDelayMs', () => {
     assert.deepEqual(had, wanted);
     assert.equal(retryDelayMs(defaults, 0, 8, undefined, fixed(0.5)), null);
   });
+});
+
+test('isoWithOffset: toISOString with +00:00 for Z, whatever the order of the seconds it is asked for', () => {
+  const expected = (ms: number): string => new Date(ms).toISOString().replace('Z', '+00:00');
+  const base = Date.UTC(2026, 11, 31, 23, 59, 58, 0);
+  // Interleaved seconds (sent, delivered, sent, …), millisecond edges, a year change, and odd values.
+  const values = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, base, base + 999, base + 1000, base + 1999, base + 2000, base - 1, base + 5, base + 2001, base + 7];
+  for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 4_000_000_000_000), base + Math.floor(Math.random() * 5000));
+  values.push(253_402_300_799_999, 253_402_300_800_000, 1.5, -1);
+  for (const ms of values) assert.equal(isoWithOffset(ms), expected(ms), `for ${ms}`);
 });

@@ -54,10 +54,29 @@ export function notificationId(prefix: string, eventId: number): string {
   return `${prefix}${eventId.toString(36).padStart(20 - prefix.length, '0')}`;
 }
 
-/** ISO 8601 with an explicit offset (`+00:00`), as websms sends. */
+/**
+ * The seconds part (`YYYY-MM-DDTHH:MM:SS`) of the two seconds formatted last. A forward formats
+ * two times (sent, delivered), and a burst of events shares both seconds: the Date and its
+ * toISOString (~2 µs each on Node 20) are made once per second instead of twice per forward.
+ */
+const seconds = [{ second: NaN, text: '' }, { second: NaN, text: '' }];
+let evict = 0;
+/** 9999-12-31T23:59:59.999Z: later years print with a sign and six digits, which the cached form does not. */
+const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
+
+/** ISO 8601 with an explicit offset (`+00:00`), as websms sends, to the millisecond. */
 export function isoWithOffset(ms: number): string {
-  // toISOString always ends in 'Z'; slicing it off costs a third less than replace (twice per forward).
-  return `${new Date(ms).toISOString().slice(0, -1)}+00:00`;
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > LAST_FOUR_DIGIT_YEAR_MS) return `${new Date(ms).toISOString().slice(0, -1)}+00:00`;
+  const second = Math.floor(ms / 1000);
+  let entry = seconds[0]!.second === second ? seconds[0]! : seconds[1]!.second === second ? seconds[1]! : null;
+  if (entry === null) {
+    entry = seconds[evict]!;
+    evict ^= 1;
+    entry.second = second;
+    entry.text = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const milli = ms - second * 1000;
+  return `${entry.text}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}+00:00`;
 }
 
 /** E.164 digits without '+' (websms recipientAddress form). */
