@@ -90,10 +90,10 @@ async function soak(minutes: number): Promise<void> {
     const later = samples.filter((s) => s.atSec > 60).map((s) => s.rss);
     const worst = later.reduce((w, rss) => Math.max(w, Math.abs(rss - level) / level), 0);
     const receipts = Object.values(report.receipts).reduce((a, b) => a + b, 0);
-    console.log(`soak: ${report.accepted} accepted, ${receipts} receipts (missing ${report.receiptsMissing ?? '?'}); RSS first minute ${level} MB (median), after it ${Math.min(...later)}–${Math.max(...later)} MB (largest deviation ${(worst * 100).toFixed(1)} %)`);
+    console.log(`soak: ${report.accepted} accepted, ${receipts} receipts (missing ${report.receiptsMissing ?? '?'}); RSS first minute ${level.toFixed(1)} MB (median), after it ${Math.min(...later)}–${Math.max(...later)} MB (largest deviation ${(worst * 100).toFixed(1)} %)`);
     const met = later.length > 0 && worst <= GOAL_FLAT;
     console.log(`goal: RSS flat within ±${GOAL_FLAT * 100} % → ${met ? 'met' : 'not met'}`);
-    reportResult({ bench: 'memory soak', figure: `largest RSS deviation over ${minutes} min at ${rate}/s (first minute ${level} MB)`, value: Math.round(worst * 1000) / 10, unit: '%', goal: `<= ${GOAL_FLAT * 100}`, met });
+    reportResult({ bench: 'memory soak', figure: `largest RSS deviation over ${minutes} min at ${rate}/s (first minute ${level.toFixed(1)} MB)`, value: Math.round(worst * 1000) / 10, unit: '%', goal: `<= ${GOAL_FLAT * 100}`, met });
   } finally {
     await smscd.stop();
   }
