@@ -350,4 +350,17 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    name: 'performance: the attempt that delivers a forward kept in its outbox row',
+    up(db) {
+      // Most forwards succeed at once; a delivery_attempts row (and its index entry) for each cost
+      // a statement per forward. Rows delivered before this keep their attempt in the table: with
+      // last_duration_ms NULL, OutboxRepository.attempts does not add one from the row.
+      db.exec(`
+        ALTER TABLE outbox ADD COLUMN last_duration_ms INTEGER;  -- ms, of the attempt that delivered it
+        ALTER TABLE outbox ADD COLUMN last_excerpt TEXT;         -- the answer's excerpt, of that attempt
+      `);
+    },
+  },
 ];

@@ -1,6 +1,8 @@
 /**
  * Repository for `outbox` and `delivery_attempts`: one row per (event, target), claimed by the
- * forwarding worker with a lease, so a crash mid-delivery only delays it.
+ * forwarding worker with a lease, so a crash mid-delivery only delays it. Attempts that did not
+ * deliver get a `delivery_attempts` row each; the one that delivered is kept in the outbox row
+ * itself (`delivered`), since most forwards succeed at once and a row each cost a statement.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Format } from '../forwarding/targets/target.js';
@@ -74,7 +76,7 @@ interface Row {
 export class OutboxRepository {
   private readonly insertStmt: Statement<unknown[]>;
   private readonly claimStmt: Statement<[{ now: number; leaseUntil: number; limit: number }], [id: number, eventId: number, messageId: number, targetId: number, format: Format, attempts: number]>;
-  private readonly deliveredStmt: Statement<[number, string, number]>;
+  private readonly deliveredStmt: Statement<[number, string, number, string | null, number]>;
   private readonly retryStmt: Statement<[number, string, string, number]>;
   private readonly failedStmt: Statement<[number, string, string, number]>;
   private readonly attemptStmt: Statement<unknown[]>;
@@ -100,7 +102,9 @@ export class OutboxRepository {
       RETURNING id, event_id, message_id, target_id, format, attempts`)
       // Rows as arrays: cheaper than objects with named keys (see ForwardingWorker.readFacts).
       .raw(true);
-    this.deliveredStmt = db.prepare(`UPDATE outbox SET state = 'delivered', done_at = ?, last_code = ?, last_error = NULL, lease_until = NULL WHERE id = ?`);
+    this.deliveredStmt = db.prepare(
+      `UPDATE outbox SET state = 'delivered', done_at = ?, last_code = ?, last_duration_ms = ?, last_excerpt = ?, last_error = NULL, lease_until = NULL WHERE id = ?`,
+    );
     this.retryStmt = db.prepare(`UPDATE outbox SET next_attempt_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
     this.failedStmt = db.prepare(`UPDATE outbox SET state = 'failed', done_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
     this.attemptStmt = db.prepare('INSERT INTO delivery_attempts (outbox_id, attempt, at, duration_ms, outcome, code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -138,8 +142,9 @@ export class OutboxRepository {
     this.releaseStmt.run(id);
   }
 
-  delivered(id: number, code: string, now: number): void {
-    this.deliveredStmt.run(now, code, id);
+  /** Marks a row delivered and records the attempt that delivered it (no recordAttempt for it). */
+  delivered(id: number, code: string, now: number, durationMs: number, excerpt: string | null): void {
+    this.deliveredStmt.run(now, code, durationMs, excerpt, id);
   }
 
   /** Schedules the next attempt. */
@@ -151,6 +156,7 @@ export class OutboxRepository {
     this.failedStmt.run(now, code, error, id);
   }
 
+  /** Records an attempt that did not deliver (a delivering one goes with `delivered`). */
   recordAttempt(a: AttemptRecord): void {
     this.attemptStmt.run(a.outboxId, a.attempt, a.at, a.durationMs, a.outcome, a.code, a.excerpt);
   }
@@ -182,8 +188,9 @@ export class OutboxRepository {
     }));
   }
 
+  /** Every attempt of a row in order, the delivering one (kept in the row) last. */
   attempts(outboxId: number): AttemptRecord[] {
-    return (this.db.prepare('SELECT * FROM delivery_attempts WHERE outbox_id = ? ORDER BY id').all(outboxId) as Array<Record<string, unknown>>).map((r) => ({
+    const out = (this.db.prepare('SELECT * FROM delivery_attempts WHERE outbox_id = ? ORDER BY id').all(outboxId) as Array<Record<string, unknown>>).map((r) => ({
       outboxId: r.outbox_id as number,
       attempt: r.attempt as number,
       at: r.at as number,
@@ -192,6 +199,11 @@ export class OutboxRepository {
       code: r.code as string | null,
       excerpt: r.excerpt as string | null,
     }));
+    const done = this.db
+      .prepare(`SELECT attempts, done_at, last_duration_ms, last_code, last_excerpt FROM outbox WHERE id = ? AND state = 'delivered' AND last_duration_ms IS NOT NULL`)
+      .get(outboxId) as { attempts: number; done_at: number; last_duration_ms: number; last_code: string | null; last_excerpt: string | null } | undefined;
+    if (done) out.push({ outboxId, attempt: done.attempts, at: done.done_at, durationMs: done.last_duration_ms, outcome: 'delivered', code: done.last_code, excerpt: done.last_excerpt });
+    return out;
   }
 
   /** Puts failed rows back to pending for another round of attempts; returns how many. */

@@ -493,3 +493,46 @@ describe('GroupCommitter', () => {
     assert.equal(written, 2);
   });
 });
+
+describe('forwarding attempts (the delivering one kept in its outbox row since migration 11)', () => {
+  test('failed attempts get rows, the delivering one rides on the outbox row, and they list in order', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const target = store.targets.add({ name: 'hook', type: 'http', url: 'http://127.0.0.1:9/', to: null, queueUrl: null, format: 'json', secret: null });
+    const messageId = store.transaction(() => store.messages.insert(newMessage(account.id, 'hi')));
+    const eventId = store.events.insert({ messageId, status: 'delivered', final: true, errorCode: 0, origin: 'simulator', occurredAt: 1_000 });
+    store.outbox.insert(eventId, messageId, target.id, 'json', 1_000);
+    const [first] = store.outbox.claim(1_000, 60_000, 10);
+    assert.ok(first);
+    store.outbox.recordAttempt({ outboxId: first.id, attempt: 1, at: 1_100, durationMs: 30, outcome: 'retry', code: '503', excerpt: 'busy' });
+    store.outbox.retryAt(first.id, 2_000, '503', 'busy');
+    const [second] = store.outbox.claim(2_000, 60_000, 10);
+    assert.equal(second?.attempt, 2);
+    store.outbox.delivered(first.id, '200', 2_050, 12, 'ok');
+    assert.deepEqual(store.outbox.attempts(first.id), [
+      { outboxId: first.id, attempt: 1, at: 1_100, durationMs: 30, outcome: 'retry', code: '503', excerpt: 'busy' },
+      { outboxId: first.id, attempt: 2, at: 2_050, durationMs: 12, outcome: 'delivered', code: '200', excerpt: 'ok' },
+    ]);
+    const rows = store.db.prepare('SELECT outcome FROM delivery_attempts WHERE outbox_id = ?').pluck().all(first.id);
+    assert.deepEqual(rows, ['retry'], 'no delivery_attempts row for the delivering attempt');
+    assert.deepEqual(store.outbox.attempts(first.id + 1), [], 'no such row');
+  });
+
+  test('migration 11: a row delivered before it keeps its attempt from the table, listed once', (t) => {
+    const path = freshPath(t);
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    for (const m of migrations.filter((m) => m.version <= 10)) m.up(db);
+    db.pragma('user_version = 10');
+    db.prepare(`INSERT INTO targets (name, type, url, format, created_at, updated_at) VALUES ('hook', 'http', 'http://127.0.0.1:9/', 'json', 0, 0)`).run();
+    const outboxId = Number(
+      db.prepare(`INSERT INTO outbox (event_id, message_id, target_id, format, state, attempts, next_attempt_at, last_code, created_at, done_at) VALUES (1, 1, 1, 'json', 'delivered', 1, 0, '200', 0, 500)`).run().lastInsertRowid,
+    );
+    db.prepare(`INSERT INTO delivery_attempts (outbox_id, attempt, at, duration_ms, outcome, code, excerpt) VALUES (?, 1, 500, 7, 'delivered', '200', NULL)`).run(outboxId);
+    db.close();
+
+    const store = openStore(t, path);
+    assert.equal(store.db.pragma('user_version', { simple: true }), migrations.length);
+    assert.deepEqual(store.outbox.attempts(outboxId), [{ outboxId, attempt: 1, at: 500, durationMs: 7, outcome: 'delivered', code: '200', excerpt: null }]);
+  });
+});
