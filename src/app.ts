@@ -4,7 +4,7 @@
  * down in order.
  */
 import type { Config } from './config/schema.js';
-import { StatusRecorder, type RecordedStatus } from './delivery/record-status.js';
+import { StatusRecorder, type ClaimedForwards, type RecordedStatus } from './delivery/record-status.js';
 import { DeliveryScheduler } from './delivery/scheduler.js';
 import { checkRelayRoutes, RelayWorker } from './delivery/relay/relay-worker.js';
 import { Simulator } from './delivery/simulator.js';
@@ -71,15 +71,20 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
 
   const metrics = new Metrics();
   const forwarding = new ForwardingPolicy(store);
-  const recorder = new StatusRecorder(store, config.receipts.expiryHours, forwarding);
-  const simulator = new Simulator(config.simulator);
   const worker = new ForwardingWorker(store, config.forwarding, targetFactory(config.forwarding), notificationPrefix(store), log.child({ component: 'forwarding' }), metrics);
+  // The worker takes the forwards of simulated deliveries straight from their transaction.
+  const recorder = new StatusRecorder(store, config.receipts.expiryHours, forwarding, worker);
+  const simulator = new Simulator(config.simulator);
   // Late-bound: the scheduler tells the SMPP server's receipt pusher what it recorded.
   let onRecorded: (accountIds: Iterable<number>) => void = () => {};
   // After a delivery commit (simulator or relay): push owed receipts, wake forwarding.
-  const afterRecording = (recorded: RecordedStatus[]): void => {
+  const afterRecording = (recorded: RecordedStatus[], claimed?: ClaimedForwards): void => {
     onRecorded(new Set(recorded.filter((r) => r.receiptOwed).map((r) => r.accountId)));
-    if (recorded.some((r) => r.forwards > 0)) worker.poke();
+    let forwards = 0;
+    for (const r of recorded) forwards += r.forwards;
+    if (claimed) worker.takeClaimed(claimed);
+    // Rows not claimed as they were recorded wait for the worker's claim.
+    if (forwards > (claimed?.rows.length ?? 0)) worker.poke();
   };
   const scheduler = new DeliveryScheduler(store, recorder, afterRecording, log.child({ component: 'delivery' }));
   const relay = new RelayWorker(store, recorder, config.relay, afterRecording, log.child({ component: 'relay' }), metrics);

@@ -6,6 +6,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { DeliveryFacts } from '../store/messages.js';
+import type { ClaimedRow } from '../store/outbox.js';
 import { owedReceipt, type ReceiptMessageParts } from '../store/smpp-receipts.js';
 import { isFinalStatus, receiptOwed } from './status.js';
 
@@ -36,6 +37,22 @@ export interface ForwardingRules {
   destinations(status: string, message: DeliveryFacts): Array<{ targetId: number; format: 'json' | 'xml' }>;
 }
 
+/**
+ * The forwarding worker's side of a hand-off: outbox rows it takes straight from the transaction
+ * that records them, claimed as they are inserted, so it neither claims nor looks for them.
+ */
+export interface ForwardHandOff {
+  /** The lease for a new row to `targetId` if the worker will take it after the commit, else null. */
+  leaseFor(targetId: number): number | null;
+}
+
+/** Outbox rows claimed as they were recorded: given to the worker once their commit is on disk. */
+export interface ClaimedForwards {
+  rows: ClaimedRow[];
+  /** The earliest of their leases (ms since epoch). */
+  leaseUntil: number;
+}
+
 /** Records status changes. */
 export class StatusRecorder {
   constructor(
@@ -43,6 +60,7 @@ export class StatusRecorder {
     /** Hours an owed receipt is kept. */
     private readonly receiptExpiryHours: number,
     private readonly forwarding: ForwardingRules,
+    private readonly handOff: ForwardHandOff | null = null,
   ) {}
 
   /**
@@ -53,8 +71,11 @@ export class StatusRecorder {
    *   receipt pusher then has the whole receipt without reading it back.
    * @param endTimer the change is the simulator's last step: its timer is removed with the status
    *   update. (When null is returned nothing is removed; the caller does it.)
+   * @param claimed where to put outbox rows claimed for the forwarding worker as they are inserted;
+   *   the caller must give them to it (ForwardingWorker.takeClaimed) once the commit is on disk.
+   *   Without it every row waits for the worker's claim.
    */
-  record(change: StatusChange, known?: DeliveryFacts, parts?: ReceiptMessageParts, endTimer = false): RecordedStatus | null {
+  record(change: StatusChange, known?: DeliveryFacts, parts?: ReceiptMessageParts, endTimer = false, claimed?: ClaimedForwards): RecordedStatus | null {
     const { store } = this;
     const message = known ?? store.messages.facts(change.messageId);
     if (!message || isFinalStatus(message.messageType, message.status)) return null;
@@ -70,7 +91,18 @@ export class StatusRecorder {
       owed = true;
     }
     const destinations = this.forwarding.destinations(change.status, message);
-    for (const d of destinations) store.outbox.insert(eventId, change.messageId, d.targetId, d.format, change.occurredAt);
+    for (const d of destinations) {
+      const leaseUntil = claimed && this.handOff ? this.handOff.leaseFor(d.targetId) : null;
+      if (leaseUntil === null) {
+        store.outbox.insert(eventId, change.messageId, d.targetId, d.format, change.occurredAt);
+        continue;
+      }
+      const row = store.outbox.insertClaimed(eventId, change.messageId, d.targetId, d.format, change.occurredAt, leaseUntil);
+      if (row && claimed) {
+        claimed.rows.push(row);
+        if (leaseUntil < claimed.leaseUntil) claimed.leaseUntil = leaseUntil;
+      }
+    }
     return { eventId, accountId: message.accountId, receiptOwed: owed, forwards: destinations.length };
   }
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { TurnMember } from '../store/group-commit.js';
 import type { DueDelivery } from '../store/simulated-deliveries.js';
 import type { Store } from '../store/store.js';
-import type { RecordedStatus, StatusRecorder } from './record-status.js';
+import type { ClaimedForwards, RecordedStatus, StatusRecorder } from './record-status.js';
 
 /** Most timers handled in one transaction. */
 const BATCH = 2000;
@@ -57,8 +57,11 @@ export class DeliveryScheduler implements TurnMember {
   constructor(
     private readonly store: Store,
     private readonly recorder: StatusRecorder,
-    /** Told, after each commit is on disk, what was recorded (the receipt pusher listens). */
-    private readonly onRecorded: (recorded: RecordedStatus[]) => void,
+    /**
+     * Told, after each commit is on disk, what was recorded (the receipt pusher listens) and which
+     * outbox rows were claimed for the forwarding worker as they were recorded (it must take them).
+     */
+    private readonly onRecorded: (recorded: RecordedStatus[], claimed: ClaimedForwards) => void,
     private readonly log: Logger,
   ) {}
 
@@ -100,6 +103,7 @@ export class DeliveryScheduler implements TurnMember {
     this.lastRunAt = now;
     let recorded: RecordedStatus[] = [];
     let due: DueDelivery[] = [];
+    const claimed: ClaimedForwards = { rows: [], leaseUntil: Infinity };
     let failure: Error | null = null;
     try {
       // A savepoint of its own: if this throws, the submits of the turn still commit.
@@ -119,6 +123,7 @@ export class DeliveryScheduler implements TurnMember {
             step.receiptParts,
             // The last step: its status update removes the timer too.
             !intermediate,
+            claimed,
           );
           if (result) out.push(result);
           const [next, ...rest] = step.remaining ?? [];
@@ -144,13 +149,14 @@ export class DeliveryScheduler implements TurnMember {
       if (err) {
         // The database refused (busy, full) or the flush failed: the steps go back in the
         // queue (those whose timers the commit did move or remove are skipped as stale), and it
-        // tries again shortly.
+        // tries again shortly. Its claimed rows were rolled back with it (or, if only the flush
+        // failed, keep their leases and are claimed again when those end).
         this.store.simulated.putBack(taken);
         this.log.error({ err }, 'simulated delivery step failed, retrying');
         this.wake(Date.now() + 1000);
         return;
       }
-      if (recorded.length > 0) this.onRecorded(recorded);
+      if (recorded.length > 0) this.onRecorded(recorded, claimed);
       if (taken.length === BATCH) this.wake(now);
       else {
         const next = this.store.simulated.nextDue();

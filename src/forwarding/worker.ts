@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { BUSY_RETRY_MS, GroupCommitter, isBusy } from '../store/group-commit.js';
+import type { ClaimedForwards, ForwardHandOff } from '../delivery/record-status.js';
 import type { ClaimedRow } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import type { TargetRow } from '../store/targets.js';
@@ -27,6 +28,11 @@ import type { Delivery, DeliveryResult, Target, TargetSpec } from './targets/tar
 const CLAIM_BATCH = 500;
 /** Claim again when fewer than this many rows wait in memory. */
 const LOW_WATER = 250;
+/**
+ * Rows are taken straight from the delivery transaction (leaseFor) only while fewer than this
+ * many wait in memory; beyond it a slow target's rows wait in the outbox, not in memory.
+ */
+const HAND_OFF_MAX_QUEUED = 2000;
 /** Longest sleep between looks for due rows (ms); pokes normally come first. */
 const MAX_SLEEP_MS = 1000;
 /** Longest wait between tries while another connection holds the write lock (ms). */
@@ -75,7 +81,7 @@ interface TargetState {
 }
 
 /** Delivers outbox rows to their targets. */
-export class ForwardingWorker {
+export class ForwardingWorker implements ForwardHandOff {
   private readonly targets = new Map<number, TargetState>();
   private readonly outcomes: GroupCommitter<Settled, undefined>;
   private timer: NodeJS.Timeout | null = null;
@@ -136,6 +142,30 @@ export class ForwardingWorker {
     }
   }
 
+  /**
+   * ForwardHandOff: a row to `targetId` recorded now is claimed as it is inserted and given to
+   * takeClaimed after its commit, when the target is known and enabled and the queues are short.
+   * That spares the claim's UPDATE and its search of the outbox for most rows.
+   */
+  leaseFor(targetId: number): number | null {
+    if (this.stopped || this.queued >= HAND_OFF_MAX_QUEUED) return null;
+    const state = this.targets.get(targetId);
+    if (!state?.row.enabled) return null;
+    return Date.now() + this.config.leaseSec * 1000;
+  }
+
+  /** Takes rows claimed as they were recorded (leaseFor), once their commit is on disk. */
+  takeClaimed(claimed: ClaimedForwards): void {
+    if (claimed.rows.length === 0) return;
+    if (this.stopped) {
+      // Closing: given back, they go out after the restart instead of when their lease ends.
+      for (const row of claimed.rows) this.releaseLater(row.id);
+      return;
+    }
+    this.enqueue(this.prepare(claimed.rows, claimed.leaseUntil));
+    for (const state of this.targets.values()) this.send(state);
+  }
+
   /** New rows may be due (an event was recorded, a row was settled, the CLI changed something). */
   poke(): void {
     if (this.scheduled || this.stopped) return;
@@ -177,7 +207,8 @@ export class ForwardingWorker {
     await this.outcomes.idle();
     try {
       this.store.transaction(() => {
-        for (const state of this.targets.values()) for (const p of state.queue) this.store.outbox.release(p.row.id);
+        const now = Date.now();
+        for (const state of this.targets.values()) for (const p of state.queue) this.store.outbox.release(p.row.id, now);
       });
     } catch (err) {
       this.log.warn({ err }, 'could not give back queued deliveries; their leases will expire');
@@ -425,7 +456,7 @@ export class ForwardingWorker {
 
   private releaseLater(outboxId: number): void {
     try {
-      this.store.outbox.release(outboxId);
+      this.store.outbox.release(outboxId, Date.now());
     } catch (err) {
       this.log.warn({ err, outboxId }, 'could not give back a delivery; its lease will expire');
     }

@@ -3,6 +3,11 @@
  * forwarding worker with a lease, so a crash mid-delivery only delays it. Attempts that did not
  * deliver get a `delivery_attempts` row each; the one that delivered is kept in the outbox row
  * itself (`delivered`), since most forwards succeed at once and a row each cost a statement.
+ *
+ * A leased row's `next_attempt_at` is its lease end: when the attempt in progress is lost (a
+ * crash), that is when the row is tried again. So the due rows, a range of the `outbox_due`
+ * index up to now, are exactly the claimable ones: a claim does not step over the rows in
+ * progress (hundreds at load, once per round), and one that finds nothing costs a lookup.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Format } from '../forwarding/targets/target.js';
@@ -80,19 +85,25 @@ export class OutboxRepository {
   private readonly retryStmt: Statement<[number, string, string, number]>;
   private readonly failedStmt: Statement<[number, string, string, number]>;
   private readonly attemptStmt: Statement<unknown[]>;
-  private readonly releaseStmt: Statement<[number]>;
+  private readonly releaseStmt: Statement<[number, number]>;
+  private readonly waitingStmt: Statement<[number, number], number>;
+  private readonly insertLeasedStmt: Statement<unknown[]>;
   /** Prepared on first use: only a slow target's rows need it. */
-  private renewStmt: Statement<[number, string]> | undefined;
+  private renewStmt: Statement<[number, number, string]> | undefined;
   /** Prepared on first use: the worker asks after every round. */
   private nextDueStmt: Statement<[]> | undefined;
 
   constructor(private readonly db: Database) {
     this.insertStmt = db.prepare('INSERT INTO outbox (event_id, message_id, target_id, format, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    // Two statements, not one INSERT … SELECT … WHERE NOT EXISTS: an INSERT that reads its own
+    // table materializes the SELECT in a temporary table first, which cost three plain inserts.
+    this.waitingStmt = db.prepare<[number, number], number>(`SELECT 1 FROM outbox WHERE message_id = ? AND target_id = ? AND state = 'pending' LIMIT 1`).pluck();
+    this.insertLeasedStmt = db.prepare('INSERT INTO outbox (event_id, message_id, target_id, format, next_attempt_at, lease_until, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)');
     // Only the oldest pending row of each (message, target) may be claimed: events of one message
     // reach a target in order. Rows of disabled targets wait.
     this.claimStmt = db
       .prepare<[{ now: number; leaseUntil: number; limit: number }], [id: number, eventId: number, messageId: number, targetId: number, format: Format, attempts: number]>(`
-      UPDATE outbox SET lease_until = @leaseUntil, attempts = attempts + 1
+      UPDATE outbox SET lease_until = @leaseUntil, next_attempt_at = @leaseUntil, attempts = attempts + 1
       WHERE id IN (
         SELECT o.id FROM outbox o JOIN targets t ON t.id = o.target_id AND t.enabled = 1
         WHERE o.state = 'pending' AND o.next_attempt_at <= @now AND (o.lease_until IS NULL OR o.lease_until <= @now)
@@ -108,12 +119,29 @@ export class OutboxRepository {
     this.retryStmt = db.prepare(`UPDATE outbox SET next_attempt_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
     this.failedStmt = db.prepare(`UPDATE outbox SET state = 'failed', done_at = ?, last_code = ?, last_error = ?, lease_until = NULL WHERE id = ?`);
     this.attemptStmt = db.prepare('INSERT INTO delivery_attempts (outbox_id, attempt, at, duration_ms, outcome, code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.releaseStmt = db.prepare('UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = ?');
+    this.releaseStmt = db.prepare('UPDATE outbox SET lease_until = NULL, next_attempt_at = ?, attempts = attempts - 1 WHERE id = ?');
   }
 
   /** Queues an event for a target. Call inside recordStatus's transaction. */
   insert(eventId: number, messageId: string, targetId: number, format: Format, now: number): void {
     this.insertStmt.run(eventId, Number(messageId), targetId, format, now, now);
+  }
+
+  /**
+   * Queues an event for a target and claims it at once, leased until `leaseUntil`: the worker
+   * takes it after the commit (ForwardingWorker.takeClaimed) without a claim of its own. When an
+   * earlier row of the message still waits for the target, the row is only queued (insert) and
+   * null returned: events of one message reach a target in order. Call inside recordStatus's
+   * transaction.
+   */
+  insertClaimed(eventId: number, messageId: string, targetId: number, format: Format, now: number, leaseUntil: number): ClaimedRow | null {
+    const id = Number(messageId);
+    if (this.waitingStmt.get(id, targetId) !== undefined) {
+      this.insertStmt.run(eventId, id, targetId, format, now, now);
+      return null;
+    }
+    const rowId = this.insertLeasedStmt.run(eventId, id, targetId, format, leaseUntil, leaseUntil, now).lastInsertRowid;
+    return { id: Number(rowId), eventId, messageId, targetId, format, attempt: 1 };
   }
 
   /** Leases up to `limit` due rows until `leaseUntil`; each claim counts as an attempt. */
@@ -133,13 +161,13 @@ export class OutboxRepository {
    * the worker holds longer than a lease must not be claimed again.
    */
   renew(ids: number[], leaseUntil: number): number {
-    this.renewStmt ??= this.db.prepare(`UPDATE outbox SET lease_until = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND lease_until IS NOT NULL`);
-    return this.renewStmt.run(leaseUntil, JSON.stringify(ids)).changes;
+    this.renewStmt ??= this.db.prepare(`UPDATE outbox SET lease_until = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'pending' AND lease_until IS NOT NULL`);
+    return this.renewStmt.run(leaseUntil, leaseUntil, JSON.stringify(ids)).changes;
   }
 
-  /** Gives a claimed row back untried (shutdown before it was sent). */
-  release(id: number): void {
-    this.releaseStmt.run(id);
+  /** Gives a claimed row back untried (shutdown before it was sent): due again at `now`. */
+  release(id: number, now: number): void {
+    this.releaseStmt.run(now, id);
   }
 
   /** Marks a row delivered and records the attempt that delivered it (no recordAttempt for it). */

@@ -211,6 +211,28 @@ test('410 disables the target; 400 fails without retry', async (ctx) => {
   await eventually(() => receiver.received.length === 3 && receiver.received[2]!.status === 200, 5000, 'delivered once enabled again');
 });
 
+test('forwards of simulated deliveries go to the worker from the transaction that records them: it claims none of them', async (ctx) => {
+  const { t, receiver, session } = await setup(ctx, { secret: null });
+  const outbox = t.app.store.outbox;
+  const claim = outbox.claim.bind(outbox);
+  let claimedByWorker = 0;
+  outbox.claim = (...args) => {
+    const rows = claim(...args);
+    claimedByWorker += rows.length;
+    return rows;
+  };
+  ctx.after(() => {
+    outbox.claim = claim;
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) ids.push(String((await submit(session, { registered_delivery: 1 })).message_id));
+  const rows = (): OutboxRow[] => ids.flatMap((id) => outbox.list({ messageId: id, limit: 10 }));
+  await eventually(() => rows().filter((r) => r.state === 'delivered').length === 10, 10_000, 'all 10 delivered');
+  assert.equal(claimedByWorker, 0, 'no row needed a claim');
+  assert.deepEqual(rows().map((r) => r.attempts), Array(10).fill(1));
+  assert.deepEqual(receiver.received.map((r) => (JSON.parse(r.body) as { transferId: string }).transferId).sort(), [...ids].sort(), 'each sent once');
+});
+
 test('a slow target: rows waiting in memory longer than their lease are neither claimed again nor sent twice', async (ctx) => {
   // One connection, 400 ms an answer, 20 events: the last waits ~8 s in the worker's queue, past
   // the 5 s lease it was claimed with.

@@ -494,6 +494,59 @@ describe('GroupCommitter', () => {
   });
 });
 
+describe('outbox rows claimed as they are inserted (the hand-off to the forwarding worker)', () => {
+  const setup = (t: TestContext) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const target = store.targets.add({ name: 'hook', type: 'http', url: 'http://127.0.0.1:9/', to: null, queueUrl: null, format: 'json', secret: null });
+    const messageId = store.transaction(() => store.messages.insert(newMessage(account.id, 'hi')));
+    const event = (status: string, at: number): number => store.events.insert({ messageId, status, final: status === 'delivered', errorCode: 0, origin: 'simulator', occurredAt: at });
+    const raw = (id: number) => store.db.prepare('SELECT lease_until, next_attempt_at, attempts FROM outbox WHERE id = ?').get(id);
+    return { store, target, messageId, event, raw };
+  };
+
+  test('leased at insert, its lease end as its next attempt: not claimable until the lease ends (a crash), then claimed as attempt 2', (t) => {
+    const { store, target, messageId, event, raw } = setup(t);
+    const row = store.outbox.insertClaimed(event('delivered', 1_000), messageId, target.id, 'xml', 1_000, 61_000);
+    assert.ok(row);
+    assert.deepEqual({ ...row, id: 0 }, { id: 0, eventId: row.eventId, messageId, targetId: target.id, format: 'xml', attempt: 1 });
+    assert.deepEqual(raw(row.id), { lease_until: 61_000, next_attempt_at: 61_000, attempts: 1 });
+    assert.deepEqual(store.outbox.claim(60_999, 120_000, 10), [], 'held by the worker until its lease ends');
+    const [again] = store.outbox.claim(61_000, 121_000, 10);
+    assert.equal(again?.id, row.id);
+    assert.equal(again?.attempt, 2);
+    assert.deepEqual(raw(row.id), { lease_until: 121_000, next_attempt_at: 121_000, attempts: 2 }, 'a claim moves the next attempt to its lease end too');
+    store.outbox.release(row.id, 70_000);
+    assert.deepEqual(raw(row.id), { lease_until: null, next_attempt_at: 70_000, attempts: 1 }, 'given back untried: due at once');
+    assert.equal(store.outbox.claim(70_000, 130_000, 10)[0]?.id, row.id);
+  });
+
+  test('a row behind an earlier pending row of its message and target is only queued, and claimed once that one is done', (t) => {
+    const { store, target, messageId, event, raw } = setup(t);
+    const first = store.outbox.insertClaimed(event('enroute', 1_000), messageId, target.id, 'json', 1_000, 61_000);
+    assert.ok(first);
+    const second = store.outbox.insertClaimed(event('delivered', 1_001), messageId, target.id, 'json', 1_001, 61_001);
+    assert.equal(second, null, 'not claimed: the enroute row still waits for the target');
+    const secondId = first.id + 1;
+    assert.deepEqual(raw(secondId), { lease_until: null, next_attempt_at: 1_001, attempts: 0 });
+    assert.deepEqual(store.outbox.claim(2_000, 62_000, 10), [], 'blocked behind the first');
+    store.outbox.delivered(first.id, '200', 2_000, 5, null);
+    assert.deepEqual(store.outbox.claim(2_001, 62_001, 10).map((r) => [r.id, r.attempt]), [[secondId, 1]]);
+    // With the second done too, a third event is claimed at insert again.
+    store.outbox.delivered(secondId, '200', 2_002, 5, null);
+    assert.ok(store.outbox.insertClaimed(event('read', 3_000), messageId, target.id, 'json', 3_000, 63_000));
+  });
+
+  test('renewing a held row moves its next attempt with its lease', (t) => {
+    const { store, target, messageId, event, raw } = setup(t);
+    const row = store.outbox.insertClaimed(event('delivered', 1_000), messageId, target.id, 'json', 1_000, 6_000);
+    assert.ok(row);
+    assert.equal(store.outbox.renew([row.id], 11_000), 1);
+    assert.deepEqual(raw(row.id), { lease_until: 11_000, next_attempt_at: 11_000, attempts: 1 });
+    assert.deepEqual(store.outbox.claim(10_999, 20_000, 10), []);
+  });
+});
+
 describe('forwarding attempts (the delivering one kept in its outbox row since migration 11)', () => {
   test('failed attempts get rows, the delivering one rides on the outbox row, and they list in order', (t) => {
     const store = openStore(t, freshPath(t));
