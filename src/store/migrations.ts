@@ -363,4 +363,20 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    name: "performance: one index of a message's outbox rows instead of two",
+    up(db) {
+      // outbox_by_event served no query, and outbox_order (pending rows only) lost its entry when a
+      // row was delivered: two index writes per forward at insert and one more at delivery. One
+      // index of every row by (message, target) serves the order check — a message has a handful of
+      // rows per target, their state read from the row — and lists a message's deliveries, which
+      // scanned the whole outbox for rows no longer pending.
+      db.exec(`
+        DROP INDEX outbox_by_event;
+        DROP INDEX outbox_order;
+        CREATE INDEX outbox_by_message ON outbox (message_id, target_id, id);
+      `);
+    },
+  },
 ];

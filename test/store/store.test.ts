@@ -547,6 +547,27 @@ describe('outbox rows claimed as they are inserted (the hand-off to the forwardi
   });
 });
 
+test('migration 12: one index of outbox rows by message; a v11 file keeps its pending order and lists a message by the index', (t) => {
+  const path = freshPath(t);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  for (const m of migrations.filter((m) => m.version <= 11)) m.up(db);
+  db.pragma('user_version = 11');
+  db.prepare(`INSERT INTO targets (name, type, url, format, created_at, updated_at) VALUES ('hook', 'http', 'http://127.0.0.1:9/', 'json', 0, 0)`).run();
+  const insert = db.prepare(`INSERT INTO outbox (event_id, message_id, target_id, format, state, next_attempt_at, created_at) VALUES (?, 7, 1, 'json', ?, 0, 0)`);
+  insert.run(1, 'delivered');
+  insert.run(2, 'pending');
+  insert.run(3, 'pending');
+  db.close();
+  const store = openStore(t, path);
+  const indexes = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name`).pluck().all();
+  assert.deepEqual(indexes, ['outbox_by_message', 'outbox_due']);
+  assert.deepEqual(store.outbox.claim(1_000, 61_000, 10).map((r) => r.eventId), [2], 'the later pending row waits behind the earlier one');
+  assert.deepEqual(store.outbox.list({ messageId: '7', limit: 10 }).map((r) => r.eventId), [3, 2, 1]);
+  const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox o WHERE o.message_id = ? ORDER BY o.id DESC LIMIT 10`).all(7) as Array<{ detail: string }>;
+  assert.match(plan.map((p) => p.detail).join(' | '), /outbox_by_message/, 'a message\'s deliveries are found by the index, not a scan');
+});
+
 describe('forwarding attempts (the delivering one kept in its outbox row since migration 11)', () => {
   test('failed attempts get rows, the delivering one rides on the outbox row, and they list in order', (t) => {
     const store = openStore(t, freshPath(t));
