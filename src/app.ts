@@ -162,12 +162,15 @@ export async function run(config: Config, options: RunOptions = {}): Promise<App
       }
       return [...counts].map(([account, count]) => ({ account, count }));
     },
-    receipts: () => store.receipts.countByState(),
+    // Only the live states, each counted in its partial index: a count of every state read whole
+    // tables on the event loop at each scrape (1.7 s at a million receipts and forwards). Totals
+    // are the counters smscd_smpp_receipts_sent_total and smscd_forwards_total.
+    receipts: () => ({ pending: store.receipts.countPending() }),
     outbox: () => {
       const names = new Map(store.targets.list().map((t) => [t.id, t.kind === 'callback' ? 'callback' : t.name]));
       // Callback targets (one per notificationCallbackUrl) are summed under one label.
       const sums = new Map<string, { target: string; state: string; count: number }>();
-      for (const d of store.outbox.depth()) {
+      for (const d of store.outbox.liveDepth()) {
         const target = names.get(d.targetId) ?? String(d.targetId);
         const key = `${target}\u0000${d.state}`;
         const entry = sums.get(key) ?? { target, state: d.state, count: 0 };

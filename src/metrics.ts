@@ -10,9 +10,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export interface GaugeSources {
   /** bound sessions by account systemId */
   binds(): Array<{ account: string; count: number }>;
-  /** owed SMPP receipts by state */
+  /** owed SMPP receipts (state pending) */
   receipts(): Record<string, number>;
-  /** outbox rows by target name and state */
+  /** outbox rows by target name, pending and failed */
   outbox(): Array<{ target: string; state: string; count: number }>;
 }
 
@@ -81,7 +81,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'smscd_smpp_receipts',
-      help: 'SMPP receipts by state (pending = owed to the client)',
+      help: 'SMPP receipts owed to clients (state="pending"); totals sent are smscd_smpp_receipts_sent_total',
       labelNames: ['state'],
       registers,
       collect() {
@@ -91,7 +91,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'smscd_outbox',
-      help: 'Forwarding outbox rows by target and state (pending = depth)',
+      help: 'Forwarding outbox rows by target: pending (the depth) and failed (given up, until retried); deliveries are smscd_forwards_total',
       labelNames: ['target', 'state'],
       registers,
       collect() {

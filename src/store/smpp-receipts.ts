@@ -210,6 +210,11 @@ export class SmppReceiptRepository {
   }
 
   /** Counts by state, for one account or all. */
+  /** Receipts owed (pending), counted in their partial index: the metrics scrape's figure. */
+  countPending(): number {
+    return (this.db.prepare(`SELECT count(*) FROM smpp_receipts INDEXED BY smpp_receipts_pending WHERE state = 'pending'`).pluck().get() as number | undefined) ?? 0;
+  }
+
   countByState(accountId?: number): Record<string, number> {
     const rows = (
       accountId === undefined

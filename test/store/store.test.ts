@@ -547,7 +547,7 @@ describe('outbox rows claimed as they are inserted (the hand-off to the forwardi
   });
 });
 
-test('migration 12: one index of outbox rows by message; a v11 file keeps its pending order and lists a message by the index', (t) => {
+test('migration 12: outbox indexed by message and for the scrape; a v11 file keeps its pending order, lists a message by the index, counts live rows', (t) => {
   const path = freshPath(t);
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -561,11 +561,17 @@ test('migration 12: one index of outbox rows by message; a v11 file keeps its pe
   db.close();
   const store = openStore(t, path);
   const indexes = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name`).pluck().all();
-  assert.deepEqual(indexes, ['outbox_by_message', 'outbox_due']);
+  assert.deepEqual(indexes, ['outbox_by_message', 'outbox_due', 'outbox_failed']);
   assert.deepEqual(store.outbox.claim(1_000, 61_000, 10).map((r) => r.eventId), [2], 'the later pending row waits behind the earlier one');
   assert.deepEqual(store.outbox.list({ messageId: '7', limit: 10 }).map((r) => r.eventId), [3, 2, 1]);
   const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM outbox o WHERE o.message_id = ? ORDER BY o.id DESC LIMIT 10`).all(7) as Array<{ detail: string }>;
   assert.match(plan.map((p) => p.detail).join(' | '), /outbox_by_message/, 'a message\'s deliveries are found by the index, not a scan');
+  // The scrape's gauges: pending and failed rows by target, from the partial indexes.
+  store.db.prepare(`UPDATE outbox SET state = 'failed' WHERE event_id = 1`).run();
+  assert.deepEqual(store.outbox.liveDepth(), [
+    { targetId: 1, state: 'pending', n: 2 },
+    { targetId: 1, state: 'failed', n: 1 },
+  ]);
 });
 
 describe('forwarding attempts (the delivering one kept in its outbox row since migration 11)', () => {
