@@ -16,14 +16,13 @@ export function forwardingCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action((options: CommonOptions) => {
       const status = withStore(options, (store) => {
-        const counts: Record<string, number> = {};
-        for (const d of store.outbox.depth()) counts[d.state] = (counts[d.state] ?? 0) + d.n;
+        const counts = store.outbox.counts();
         return {
           forwarding: store.settings.get(SWITCH_KEY) === 'off' ? 'off' : 'on',
-          pending: counts.pending ?? 0,
-          delivered: counts.delivered ?? 0,
-          failed: counts.failed ?? 0,
-          receiptsOwed: store.receipts.countByState().pending ?? 0,
+          pending: counts.pending,
+          delivered: counts.delivered,
+          failed: counts.failed,
+          receiptsOwed: store.receipts.countPending(),
         };
       });
       print(status, options.json);

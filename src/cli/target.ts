@@ -95,8 +95,7 @@ export function targetCommands(program: Command): void {
       const shown = withStore(options, (store) => {
         const t = store.targets.byName(name);
         if (!t) throw new NotFoundError(`no target ${name}.`);
-        const counts = Object.fromEntries(store.outbox.depth().filter((d) => d.targetId === t.id).map((d) => [d.state, d.n]));
-        return { ...publicTarget(t), pending: counts.pending ?? 0, delivered: counts.delivered ?? 0, failed: counts.failed ?? 0 };
+        return { ...publicTarget(t), ...store.outbox.counts(t.id) };
       });
       print(shown, options.json);
     });

@@ -248,13 +248,28 @@ export class OutboxRepository {
       .run(now, ...params).changes;
   }
 
-  /** Counts by state (and target), for status output and metrics. */
-  depth(): Array<{ targetId: number; state: string; n: number }> {
-    return (this.db.prepare('SELECT target_id, state, count(*) AS n FROM outbox GROUP BY target_id, state').all() as Array<{ target_id: number; state: string; n: number }>).map((r) => ({
-      targetId: r.target_id,
-      state: r.state,
-      n: r.n,
-    }));
+  /**
+   * Rows by state, of one target or all, for the CLI (`forwarding status`, `target show`): pending
+   * and failed from their partial indexes, delivered the rest of a count of the smallest index.
+   * A GROUP BY over the table read every row: 2 s at a million, a read long enough to hold off
+   * the checkpointer's RESTART and with it the server's writes.
+   */
+  counts(targetId?: number): { pending: number; delivered: number; failed: number } {
+    return this.db.transaction(() => {
+      const total = (
+        targetId === undefined
+          ? this.db.prepare('SELECT count(*) FROM outbox').pluck().get()
+          : this.db.prepare('SELECT count(*) FROM outbox INDEXED BY outbox_by_message WHERE target_id = ?').pluck().get(targetId)
+      ) as number;
+      let pending = 0;
+      let failed = 0;
+      for (const d of this.liveDepth()) {
+        if (targetId !== undefined && d.targetId !== targetId) continue;
+        if (d.state === 'pending') pending += d.n;
+        else failed += d.n;
+      }
+      return { pending, delivered: total - pending - failed, failed };
+    })();
   }
 
   /**

@@ -572,6 +572,11 @@ test('migration 12: outbox indexed by message and for the scrape; a v11 file kee
     { targetId: 1, state: 'pending', n: 2 },
     { targetId: 1, state: 'failed', n: 1 },
   ]);
+  // The CLI's counts: delivered is the rest of the total.
+  store.db.prepare(`INSERT INTO outbox (event_id, message_id, target_id, format, state, next_attempt_at, created_at) VALUES (4, 8, 1, 'json', 'delivered', 0, 0)`).run();
+  assert.deepEqual(store.outbox.counts(), { pending: 2, delivered: 1, failed: 1 });
+  assert.deepEqual(store.outbox.counts(1), { pending: 2, delivered: 1, failed: 1 });
+  assert.deepEqual(store.outbox.counts(2), { pending: 0, delivered: 0, failed: 0 });
 });
 
 describe('forwarding attempts (the delivering one kept in its outbox row since migration 11)', () => {
