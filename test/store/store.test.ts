@@ -22,6 +22,20 @@ function freshPath(t: TestContext): string {
   return join(dir, 'sub', 'smscd.db');
 }
 
+/**
+ * A database file as migration `version` left it (the same migrations, stopping there), at the
+ * returned path and still open in the returned connection: fill it, close it, then open a Store
+ * on the path to run the later migrations.
+ */
+function databaseAtVersion(t: TestContext, version: number): { path: string; db: Database.Database } {
+  const path = freshPath(t);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  for (const m of migrations.filter((m) => m.version <= version)) m.up(db);
+  db.pragma(`user_version = ${version}`);
+  return { path, db };
+}
+
 /** Opens a store that is closed after the test. */
 function openStore(t: TestContext, path: string): Store {
   const store = Store.open({ path });
@@ -302,12 +316,7 @@ describe('simulator timers (columns of messages since migration 8, queued in mem
   });
 
   test('migration 8 moves the timers of a version 7 database into their messages', (t) => {
-    const path = freshPath(t);
-    // The file as version 7 left it: the same migrations, stopping before 8.
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    for (const m of migrations.filter((m) => m.version <= 7)) m.up(db);
-    db.pragma('user_version = 7');
+    const { path, db } = databaseAtVersion(t, 7);
     db.prepare(`INSERT INTO accounts (system_id, password_hash, max_binds, rate, created_at, updated_at) VALUES ('acme', 'x', 1, 0, 0, 0)`).run();
     const insert = db.prepare(`INSERT INTO messages (account_id, channel, message_type, source_addr, dest_addr, body, status, submitted_at, updated_at) VALUES (1, 'smpp', 'sms', '1', '2', x'00', 'enroute', 0, 0)`);
     const pending = Number(insert.run().lastInsertRowid);
@@ -355,11 +364,7 @@ describe('status events (listed in their message row since migration 10)', () =>
   });
 
   test('migration 10 lists the events of a version 9 database on their messages and drops the index', (t) => {
-    const path = freshPath(t);
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    for (const m of migrations.filter((m) => m.version <= 9)) m.up(db);
-    db.pragma('user_version = 9');
+    const { path, db } = databaseAtVersion(t, 9);
     db.prepare(`INSERT INTO accounts (system_id, password_hash, max_binds, rate, created_at, updated_at) VALUES ('acme', 'x', 1, 0, 0, 0)`).run();
     const insert = db.prepare(`INSERT INTO messages (account_id, channel, message_type, source_addr, dest_addr, body, status, submitted_at, updated_at) VALUES (1, 'smpp', 'sms', '1', '2', x'00', 'delivered', 0, 0)`);
     const [a, b, quiet] = [insert.run(), insert.run(), insert.run()].map((r) => Number(r.lastInsertRowid));
@@ -548,11 +553,7 @@ describe('outbox rows claimed as they are inserted (the hand-off to the forwardi
 });
 
 test('migration 12: outbox indexed by message and for the scrape; a v11 file keeps its pending order, lists a message by the index, counts live rows', (t) => {
-  const path = freshPath(t);
-  mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  for (const m of migrations.filter((m) => m.version <= 11)) m.up(db);
-  db.pragma('user_version = 11');
+  const { path, db } = databaseAtVersion(t, 11);
   db.prepare(`INSERT INTO targets (name, type, url, format, created_at, updated_at) VALUES ('hook', 'http', 'http://127.0.0.1:9/', 'json', 0, 0)`).run();
   const insert = db.prepare(`INSERT INTO outbox (event_id, message_id, target_id, format, state, next_attempt_at, created_at) VALUES (?, 7, 1, 'json', ?, 0, 0)`);
   insert.run(1, 'delivered');
@@ -604,11 +605,7 @@ describe('forwarding attempts (the delivering one kept in its outbox row since m
   });
 
   test('migration 11: a row delivered before it keeps its attempt from the table, listed once', (t) => {
-    const path = freshPath(t);
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    for (const m of migrations.filter((m) => m.version <= 10)) m.up(db);
-    db.pragma('user_version = 10');
+    const { path, db } = databaseAtVersion(t, 10);
     db.prepare(`INSERT INTO targets (name, type, url, format, created_at, updated_at) VALUES ('hook', 'http', 'http://127.0.0.1:9/', 'json', 0, 0)`).run();
     const outboxId = Number(
       db.prepare(`INSERT INTO outbox (event_id, message_id, target_id, format, state, attempts, next_attempt_at, last_code, created_at, done_at) VALUES (1, 1, 1, 'json', 'delivered', 1, 0, '200', 0, 500)`).run().lastInsertRowid,
