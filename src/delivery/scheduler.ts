@@ -60,6 +60,7 @@ export class DeliveryScheduler implements TurnMember {
     /**
      * Told, after each commit is on disk, what was recorded (the receipt pusher listens) and which
      * outbox rows were claimed for the forwarding worker as they were recorded (it must take them).
+     * Once stopped, only the claimed rows are told (with nothing recorded).
      */
     private readonly onRecorded: (recorded: RecordedStatus[], claimed: ClaimedForwards) => void,
     private readonly log: Logger,
@@ -143,9 +144,15 @@ export class DeliveryScheduler implements TurnMember {
     const taken = due;
     return (commitError) => {
       this.unsettled.delete(taken);
-      // Stopped meanwhile (the server is closing): the store may be closed by the time a flush ends.
-      if (this.stopped) return;
       const err = commitError ?? failure;
+      if (this.stopped) {
+        // Stopped meanwhile (the server is closing): nothing is announced (owed receipts go out
+        // after the restart), but the rows claimed for the forwarding worker are handed over all
+        // the same, so it gives them back; else their leases would hold them until they end, a
+        // minute after the restart. Not once the store is closed (a flush can end after that).
+        if (!err && claimed.rows.length > 0 && this.store.db.open) this.onRecorded([], claimed);
+        return;
+      }
       if (err) {
         // The database refused (busy, full) or the flush failed: the steps go back in the
         // queue (those whose timers the commit did move or remove are skipped as stale), and it
