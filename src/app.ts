@@ -258,6 +258,7 @@ function createIntake(store: Store, scheduler: DeliveryScheduler, relay: RelayWo
     maxRows,
     (err) => log.error({ err }, 'submit callback failed'),
     store.turn,
+    true, // clientWaits: its writes are submit_sm answers only
   );
 }
 

@@ -160,6 +160,9 @@ export class Store {
         return walSync.canCommit;
       },
       whenCommitAllowed: (fn) => walSync.whenCommitAllowed(fn),
+      get flushing() {
+        return walSync.busy;
+      },
     };
   }
 

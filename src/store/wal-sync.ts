@@ -22,6 +22,9 @@
  * queued behind it fail too: their frames follow the lost ones in the WAL, and recovery drops
  * everything after the first bad frame.
  *
+ * A turn of submits alone, in a quiet spell and with no flush running, skips all this and commits
+ * with SQLite's own flush (CommitTurn.flushInside): the loop would only wait for it anyway.
+ *
  * Whenever no flush runs, everything committed is on disk. Readers that act on rows and must not
  * act on a row power loss could take back (the relay pump) wait for that with `whenSettled`; while
  * one waits, nothing new commits, so it is not starved. The receipt pusher instead reads only

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { CommitTurn, GroupCommitter, isBusy } from '../../src/store/group-commit.js';
+import { CommitTurn, GroupCommitter, isBusy, QUIET_MS } from '../../src/store/group-commit.js';
 import { Store } from '../../src/store/store.js';
 import { WalSync } from '../../src/store/wal-sync.js';
 import { addAccount, newMessage } from '../helpers/store-fixtures.js';
@@ -177,7 +177,9 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
    * A CommitTurn over a plain database whose durability is a real WalSync with a flush the test
    * finishes by hand (`finish`), so the order of commits, flushes and answers is exact.
    */
-  function handFlushed(): { db: Database.Database; wal: WalSync; turn: CommitTurn; finish: (err?: Error) => void; flushes: () => number; done: () => void } {
+  function handFlushed(
+    plain: (db: Database.Database, fn: () => void) => void = () => assert.fail('the flushing turn must not use the plain transaction'),
+  ): { db: Database.Database; wal: WalSync; turn: CommitTurn; finish: (err?: Error) => void; flushes: () => number; done: () => void } {
     const { db, done } = setup();
     const pending: Array<(err: Error | null) => void> = [];
     let flushes = 0;
@@ -185,13 +187,16 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
       flushes++;
       pending.push(cb);
     });
-    const turn = new CommitTurn(() => assert.fail('the flushing turn must not use the plain transaction'), {
+    const turn = new CommitTurn((fn) => plain(db, fn), {
       transactionWithoutFlush: (fn) => db.transaction(fn).immediate(),
       flush: (cb) => wal.flush(cb),
       get canCommit() {
         return wal.canCommit;
       },
       whenCommitAllowed: (fn) => wal.whenCommitAllowed(fn),
+      get flushing() {
+        return wal.busy;
+      },
     });
     const finish = (err?: Error): void => {
       const cb = pending.shift();
@@ -243,6 +248,47 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     assert.match(String((await fourth).err), /EIO/, 'and of the commit queued behind it, whose frames follow the lost ones');
     assert.deepEqual(answered, [1, 2, 3, 4]);
     assert.equal(flushes(), 2, 'nothing is flushed for a commit already failed');
+    done();
+  });
+
+  test('submits alone in a quiet spell are flushed inside their commit; after other writes, or while a flush runs, after it off the loop', async () => {
+    let flushedInside = 0;
+    const { db, turn, finish, flushes, done } = handFlushed((db, fn) => {
+      flushedInside++;
+      db.transaction(fn).immediate();
+    });
+    const insertA = db.prepare('INSERT INTO a VALUES (?)');
+    const write = (items: number[]): number[] => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))();
+    const submits = new GroupCommitter<number, number>(write, 100, undefined, turn, true);
+    const outcomes = new GroupCommitter<number, number>(write, 100, undefined, turn);
+    const answered: number[] = [];
+    const add = (c: GroupCommitter<number, number>, x: number): Promise<{ err: Error | null; result: number | undefined }> => added(c, x).then((r) => (answered.push(x), r));
+
+    assert.deepEqual(await add(submits, 1), { err: null, result: 1 }, 'answered once committed');
+    assert.deepEqual([flushedInside, flushes()], [1, 0], 'quiet: the flush was inside the commit, none off the loop');
+
+    const outcome = add(outcomes, 10);
+    await turns(2);
+    assert.deepEqual([flushedInside, flushes()], [1, 1], 'another writer commits without a flush and waits for one off the loop');
+    const second = add(submits, 2);
+    await turns(2);
+    assert.deepEqual([flushedInside, flushes()], [1, 1], 'submits commit while that flush runs, and wait for the next one');
+    assert.deepEqual(answered, [1], 'nothing more answered before its flush');
+    finish();
+    await outcome;
+    assert.equal(flushes(), 2);
+    finish();
+    assert.equal((await second).err, null);
+    const third = add(submits, 3);
+    await turns(2);
+    assert.deepEqual([flushedInside, flushes()], [1, 3], `within ${QUIET_MS} ms of the other writer, submits alone still flush off the loop`);
+    finish();
+    await third;
+
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS + 50));
+    await add(submits, 4);
+    assert.deepEqual([flushedInside, flushes()], [2, 3], 'quiet again: inside the commit');
+    assert.deepEqual(answered, [1, 10, 2, 3, 4], 'answers in commit order');
     done();
   });
 
