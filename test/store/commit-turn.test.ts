@@ -175,18 +175,24 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
 
   /**
    * A CommitTurn over a plain database whose durability is a real WalSync with a flush the test
-   * finishes by hand (`finish`), so the order of commits, flushes and answers is exact.
+   * finishes by hand (`finish`, the oldest running flush unless told which), so the order of
+   * commits, flushes and answers is exact. One flush at a time unless `slots` says more.
    */
   function handFlushed(
     plain: (db: Database.Database, fn: () => void) => void = () => assert.fail('the flushing turn must not use the plain transaction'),
-  ): { db: Database.Database; wal: WalSync; turn: CommitTurn; finish: (err?: Error) => void; flushes: () => number; done: () => void } {
+    slots = 1,
+  ): { db: Database.Database; wal: WalSync; turn: CommitTurn; finish: (err?: Error, which?: number) => void; flushes: () => number; done: () => void } {
     const { db, done } = setup();
     const pending: Array<(err: Error | null) => void> = [];
     let flushes = 0;
-    const wal = new WalSync(db.name, (_fd, cb) => {
-      flushes++;
-      pending.push(cb);
-    });
+    const wal = new WalSync(
+      db.name,
+      (_fd, cb) => {
+        flushes++;
+        pending.push(cb);
+      },
+      slots,
+    );
     const turn = new CommitTurn((fn) => plain(db, fn), {
       transactionWithoutFlush: (fn) => db.transaction(fn).immediate(),
       flush: (cb) => wal.flush(cb),
@@ -198,9 +204,9 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
         return wal.busy;
       },
     });
-    const finish = (err?: Error): void => {
-      const cb = pending.shift();
-      assert.ok(cb, 'no flush is running');
+    const finish = (err?: Error, which = 0): void => {
+      const [cb] = pending.splice(which, 1);
+      assert.ok(cb, `no flush ${which} is running`);
       cb(err ?? null);
     };
     return { db, wal, turn, finish, flushes: () => flushes, done: () => (wal.close(), done()) };
@@ -211,7 +217,7 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     step(n);
   });
 
-  test('pipelined: turns commit while a flush runs and share the next flush; answers in order, each after the flush covering it', async () => {
+  test('one slot: turns commit while a flush runs and share the next flush; answers in order, each after the flush covering it', async () => {
     const { db, turn, finish, flushes, done } = handFlushed();
     const insertA = db.prepare('INSERT INTO a VALUES (?)');
     const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
@@ -248,6 +254,54 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     assert.match(String((await fourth).err), /EIO/, 'and of the commit queued behind it, whose frames follow the lost ones');
     assert.deepEqual(answered, [1, 2, 3, 4]);
     assert.equal(flushes(), 2, 'nothing is flushed for a commit already failed');
+    done();
+  });
+
+  test('three slots: each commit is flushed at once; a later flush done first releases the earlier commits too, in order; a full set of slots batches the rest; a failure fails all not released', async () => {
+    const { db, turn, finish, flushes, done } = handFlushed(undefined, 3);
+    const insertA = db.prepare('INSERT INTO a VALUES (?)');
+    const committer = new GroupCommitter<number, number>((items) => db.transaction(() => items.map((x) => Number(insertA.run(x).lastInsertRowid)))(), 100, undefined, turn);
+    const answered: number[] = [];
+    const add = (x: number): Promise<{ err: Error | null; result: number | undefined }> => added(committer, x).then((r) => (answered.push(x), r));
+
+    const first = add(1);
+    await turns(2);
+    const second = add(2);
+    await turns(2);
+    assert.equal(flushes(), 2, "the second commit's flush starts without waiting for the first");
+    finish(undefined, 1); // the second flush is done first: it covers the first commit's pages too
+    assert.deepEqual([(await first).err, (await second).err], [null, null]);
+    assert.deepEqual(answered, [1, 2], 'both answered, in commit order, before the first flush is done');
+    finish(); // the first flush, late: nothing left to release
+    await turns(2);
+    assert.deepEqual(answered, [1, 2]);
+
+    const third = add(3);
+    await turns(2);
+    const fourth = add(4);
+    await turns(2);
+    const fifth = add(5);
+    await turns(2);
+    assert.equal(flushes(), 5, 'three flushes running');
+    const sixth = add(6);
+    await turns(2);
+    const seventh = add(7);
+    await turns(2);
+    assert.equal(flushes(), 5, 'no free slot: the next commits wait');
+    finish(); // the third commit's flush frees a slot: ONE flush for both waiting commits
+    assert.equal((await third).err, null);
+    assert.equal(flushes(), 6);
+    assert.deepEqual(answered, [1, 2, 3], 'the others wait for a flush covering them');
+
+    finish(new Error('EIO: fdatasync failed')); // the fourth commit's flush
+    for (const p of [fourth, fifth, sixth, seventh]) assert.match(String((await p).err), /EIO/, 'everything not yet released fails: earlier pages may be lost, later frames follow them');
+    assert.deepEqual(answered, [1, 2, 3, 4, 5, 6, 7]);
+    finish();
+    finish(); // the fifth's and the batch's flushes end after the failure: nothing left to answer
+    const eighth = add(8);
+    await turns(2);
+    finish();
+    assert.equal((await eighth).err, null, 'a commit after the failure is flushed as usual');
     done();
   });
 
@@ -335,7 +389,7 @@ describe('with the flush off the event loop (store.commitFlush async, WalSync)',
     await turns(2);
     const second = answer(2);
     await turns(2);
-    assert.equal(flushes.length, 1, 'the second turn committed behind the running flush');
+    assert.equal(flushes.length, 2, 'the second turn committed, and its flush runs beside the first');
     assert.equal(store.receiptReadBound(), 0, 'neither receipt may be read while its flush runs');
     flushes.shift()!(null);
     const r1 = (await first).result!;
