@@ -101,8 +101,9 @@ export class CommitTurn {
   }
 
   private flush(): void {
-    // One transaction may commit while the previous one is being flushed; beyond that, everything
-    // queued meanwhile waits and goes into the next one, which commits once the running flush is done.
+    // Transactions commit while earlier ones are being flushed (wal-sync.ts), except while a reader
+    // waits for everything committed to be on disk (whenSettled): then what is queued meanwhile
+    // waits and goes into one transaction once the flushes are done, so that reader is not starved.
     if (this.durability && !this.durability.canCommit) {
       if (!this.waiting) {
         this.waiting = true;
