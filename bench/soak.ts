@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoadtest } from '../src/loadtest/run-loadtest.js';
+import { fetchMetrics, loopDelayMs, metricValues } from './lib/metrics-scrape.js';
 import { startPeer } from './lib/peer.js';
 import { reportResult } from './lib/result.js';
 import { readRss } from './lib/rss.js';
@@ -58,25 +59,9 @@ interface Scrape {
   forwardsDelivered: number;
 }
 
-/** Value of every sample line of `name` whose labels include all of `labels`. */
-function metricValues(text: string, name: string, labels: Record<string, string> = {}): number[] {
-  const out: number[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = /\{([^}]*)\}/.exec(line)?.[1] ?? '';
-    if (!Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) continue;
-    out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
 async function scrape(httpPort: number): Promise<Scrape> {
-  const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  const loop = (stat: string): number | null => {
-    const [v] = metricValues(text, 'smscd_event_loop_delay_seconds', { stat });
-    return v === undefined ? null : Math.round(v * 1e4) / 10;
-  };
+  const text = await fetchMetrics(httpPort);
+  const loop = (stat: 'p50' | 'p99' | 'max'): number | null => loopDelayMs(text, stat);
   const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
   return {
     loopP50Ms: loop('p50'),

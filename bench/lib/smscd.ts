@@ -21,6 +21,8 @@ export interface SmscdOptions {
 
 export interface SmscdProcess {
   port: number;
+  /** The HTTP API's port (/metrics, /healthz). */
+  httpPort: number;
   pid: number;
   /** The SQLite database file (read it read-only while the server runs). */
   db: string;
@@ -61,6 +63,7 @@ export async function startSmscd(options: SmscdOptions): Promise<SmscdProcess> {
     const line = await child.waitForLine((l) => portFromListeningLine(l) !== undefined, READY_TIMEOUT_MS);
     return {
       port: portFromListeningLine(line)!,
+      httpPort: portFromListeningLine(line, 'http')!,
       pid: child.process.pid!,
       db,
       child,
@@ -76,11 +79,11 @@ export async function startSmscd(options: SmscdOptions): Promise<SmscdProcess> {
   }
 }
 
-/** smscd logs pino JSON; the line with msg "listening" carries the SMPP port under `smpp`. */
-function portFromListeningLine(line: string): number | undefined {
+/** smscd logs pino JSON; the line with msg "listening" carries the SMPP port under `smpp`, the HTTP port under `http`. */
+function portFromListeningLine(line: string, key: 'smpp' | 'http' = 'smpp'): number | undefined {
   try {
     const record = JSON.parse(line) as Record<string, unknown> | null;
-    const value = record?.['smpp'];
+    const value = record?.[key];
     return record?.['msg'] === 'listening' && typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;
