@@ -2,7 +2,6 @@
 // benchmark: how many arrived, when, which came twice, which matched nothing, and whether they
 // say what the server was told to simulate (stat:DELIVRD, message_state 2, esm_class 0x04).
 import type smpp from 'smpp';
-import { receiptId, shortMessageText as messageText } from '../../src/loadtest/receipt-info.js';
 
 /** message_state DELIVERED. */
 const DELIVERED = 2;
@@ -125,4 +124,24 @@ export class ReceiptTracker {
 function isFinalDelivered(pdu: smpp.PDU, text: string): boolean {
   const esm = typeof pdu['esm_class'] === 'number' ? pdu['esm_class'] : -1;
   return (esm & 0x3c) === ESM_RECEIPT && pdu['message_state'] === DELIVERED && /\bstat:DELIVRD\b/.test(text);
+}
+
+/** The receipted_message_id TLV, else `id:` of the Appendix B text, else null. */
+function receiptId(pdu: smpp.PDU, text: string): string | null {
+  const tlv = pdu['receipted_message_id'];
+  if (typeof tlv === 'string' && tlv.length > 0) return tlv;
+  const match = /(?:^|\s)id:(\S+)/.exec(text);
+  return match ? match[1]! : null;
+}
+
+/** short_message as text; the `smpp` package decodes it to `{ message }`, or leaves a Buffer. */
+function messageText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('latin1');
+  if (typeof value === 'object' && value !== null) {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    if (Buffer.isBuffer(message)) return message.toString('latin1');
+  }
+  return '';
 }

@@ -4,11 +4,11 @@
 // uses the same client with registered_delivery set, hooks to see every submit_sm_resp and
 // deliver_sm, and a wait for the receipts before the binds are closed.
 import type smpp from 'smpp';
-import { bind, closeSession, openSession } from '../../src/loadtest/client-session.js';
+import { bind, closeSession, openSession } from './client-session.js';
 
-// Connecting, binding and closing live in src/loadtest (shared with `smscd loadtest`); they are
-// re-exported for the benchmarks that import them from here.
-export { bind, closeSession, openSession, type BindAs } from '../../src/loadtest/client-session.js';
+// Connecting, binding and closing live in client-session.ts; they are re-exported for the
+// benchmarks that import them from here.
+export { bind, closeSession, openSession, type BindAs } from './client-session.js';
 
 export interface LoadOptions {
   host: string;

@@ -3,7 +3,7 @@
  * message id it is for, its stat, and whether it is final. Only SMPP 3.4 is assumed: the
  * receipted_message_id TLV is optional, so the Appendix B text is the fallback for everything.
  */
-import type smpp from 'smpp';
+import { Tlv, type Pdu } from '../smpp/pdu-codec.js';
 
 /** esm_class bits 2–5: the message type (SMPP 3.4 §5.2.12). */
 const ESM_TYPE_MASK = 0x3c;
@@ -46,48 +46,51 @@ export interface ReceiptInfo {
   final: boolean;
 }
 
-/** Reads a decoded deliver_sm or data_sm. */
-export function parseReceipt(pdu: smpp.PDU): ReceiptInfo {
-  const esmClass = typeof pdu['esm_class'] === 'number' ? pdu['esm_class'] : 0;
+/** Reads a deliver_sm or data_sm as pdu-codec decoded it. */
+export function parseReceipt(pdu: Pdu): ReceiptInfo {
+  const esmClass = typeof pdu.fields['esm_class'] === 'number' ? pdu.fields['esm_class'] : 0;
   const type = esmClass & ESM_TYPE_MASK;
-  const text = shortMessageText(pdu['short_message']) || shortMessageText(pdu['message_payload']);
+  const dataCoding = typeof pdu.fields['data_coding'] === 'number' ? pdu.fields['data_coding'] : 0;
+  const shortMessage = pdu.fields['short_message'];
+  const text = octetsText(Buffer.isBuffer(shortMessage) ? shortMessage : undefined, dataCoding) || octetsText(pdu.tlvs.get(Tlv.message_payload), dataCoding);
+  const tlvId = cString(pdu.tlvs.get(Tlv.receipted_message_id));
   // Some SMSCs mark receipts only by the TLV or the Appendix B text, with esm_class 0.
   const isReceipt =
     type === ESM_DELIVERY_RECEIPT ||
     type === ESM_DELIVERY_ACK ||
     type === ESM_USER_ACK ||
     type === ESM_INTERMEDIATE ||
-    typeof pdu['receipted_message_id'] === 'string' ||
+    tlvId !== null ||
     APPENDIX_B.test(text);
-  const stat = /(?:^|\s)stat:(\S+)/.exec(text)?.[1] ?? statOfState(pdu['message_state']);
+  const state = pdu.tlvs.get(Tlv.message_state);
+  const stat = /(?:^|\s)stat:(\S+)/.exec(text)?.[1] ?? statOfState(state?.length === 1 ? state[0] : undefined);
   return {
     isReceipt,
-    messageId: isReceipt ? receiptId(pdu, text) : null,
+    messageId: isReceipt ? (tlvId || (/(?:^|\s)id:(\S+)/.exec(text)?.[1] ?? null)) : null,
     stat,
     final: type !== ESM_INTERMEDIATE && stat !== 'ENROUTE',
   };
 }
 
-/** The receipted_message_id TLV, else `id:` of the Appendix B text, else null. */
-export function receiptId(pdu: smpp.PDU, text: string): string | null {
-  const tlv = pdu['receipted_message_id'];
-  if (typeof tlv === 'string' && tlv.length > 0) return tlv;
-  const match = /(?:^|\s)id:(\S+)/.exec(text);
-  return match ? match[1]! : null;
+/**
+ * Receipt text is ASCII (Appendix B) in every single-octet coding; in UCS2 (data_coding 8) its
+ * octets are UTF-16BE.
+ */
+function octetsText(octets: Buffer | undefined, dataCoding: number): string {
+  if (octets === undefined || octets.length === 0) return '';
+  if (dataCoding !== 8) return octets.toString('latin1');
+  const swapped = Buffer.from(octets.subarray(0, octets.length & ~1));
+  return swapped.swap16().toString('utf16le');
 }
 
-/** short_message (or message_payload) as text; the `smpp` package decodes it to `{ message }`, or leaves a Buffer. */
-export function shortMessageText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('latin1');
-  if (typeof value === 'object' && value !== null) {
-    const message = (value as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
-    if (Buffer.isBuffer(message)) return message.toString('latin1');
-  }
-  return '';
+/** A C-Octet String TLV value without its NUL (some SMSCs leave it out); null when absent or empty. */
+function cString(value: Buffer | undefined): string | null {
+  if (value === undefined) return null;
+  const end = value.indexOf(0);
+  const text = value.toString('latin1', 0, end < 0 ? value.length : end);
+  return text === '' ? null : text;
 }
 
-function statOfState(state: unknown): string {
-  return typeof state === 'number' ? (STAT_OF_STATE[state] ?? NO_STAT) : NO_STAT;
+function statOfState(state: number | undefined): string {
+  return state === undefined ? NO_STAT : (STAT_OF_STATE[state] ?? NO_STAT);
 }

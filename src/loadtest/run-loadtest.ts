@@ -9,9 +9,9 @@
  * message. Memory is bounded by what is in flight: the window per bind, and the ids awaiting a
  * receipt (at most rate × receipt timeout).
  */
-import smpp from 'smpp';
-import { Status, statusName } from '../smpp/command-status.js';
-import { bind, closeSession, openSession } from './client-session.js';
+import { statusName } from '../smpp/command-status.js';
+import { commandId, type Pdu } from '../smpp/pdu-codec.js';
+import { EsmeSession } from './esme-session.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { LoadtestError } from './loadtest-error.js';
 import { resolveLoadtestOptions, type LoadtestInput, type LoadtestOptions } from './loadtest-options.js';
@@ -19,6 +19,7 @@ import type { LoadtestReport } from './loadtest-report.js';
 import { parseReceipt } from './receipt-info.js';
 import { ReceiptMatcher } from './receipt-matcher.js';
 import { SubmitPacer } from './submit-pacer.js';
+import { SubmitTemplate } from './submit-template.js';
 
 /** Counters while a run goes on, for a progress display. */
 export interface LoadtestProgress {
@@ -61,41 +62,28 @@ const RATE_TICKS = 5;
 /** One bound session and its submits in flight. */
 interface Bind {
   index: number;
-  session: smpp.Session;
+  session: EsmeSession;
   /** sequence_number → performance.now() when sent, in send order. */
   inFlight: Map<number, number>;
   /** Waiting for the socket's 'drain' before writing more. */
   draining: boolean;
-  /** The last socket error, for the message when the connection drops. */
-  lastError: Error | null;
-  /** The SMSC sent unbind. */
-  unbound: boolean;
 }
 
-/** Requests from the SMSC answered elsewhere (openSession, watch), or that take no response (alert_notification, SMPP 3.4 §4.12). */
-const ANSWERED = new Set(['deliver_sm', 'data_sm', 'enquire_link', 'unbind', 'alert_notification', 'outbind']);
+const SUBMIT_SM_RESP = commandId('submit_sm_resp');
 
 /** Runs a load test and resolves with its report; rejects with a UsageError for bad settings, a LoadtestError when it cannot run or finish. */
 export async function runLoadtest(input: LoadtestInput, hooks: LoadtestHooks = {}): Promise<LoadtestReport> {
   const options = resolveLoadtestOptions(input);
   const run = new LoadRun(options);
-  const sessions: smpp.Session[] = [];
+  const sessions: EsmeSession[] = [];
   try {
-    for (let i = 0; i < options.binds; i++) {
-      const session = openSession(options, (pdu) => run.onDeliver(pdu));
-      // Without it, Nagle's algorithm holds a submit_sm back until the previous one is ACKed, and
-      // against a peer's delayed ACK that adds ~40 ms to latencies at low rates.
-      session.socket.setNoDelay(true);
-      sessions.push(session);
-    }
-    const bound = await Promise.allSettled(
-      sessions.map((session, i) => bind(session, { ...options, interfaceVersion: INTERFACE_VERSION_34 }, i, 'transceiver')),
-    );
+    for (let i = 0; i < options.binds; i++) sessions.push(new EsmeSession(options));
+    const bound = await Promise.allSettled(sessions.map((session, i) => session.bind({ ...options, interfaceVersion: INTERFACE_VERSION_34 }, i)));
     const failure = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
     if (failure) throw new LoadtestError(bindFailure(failure.reason, options));
     return await run.run(sessions, hooks);
   } finally {
-    await Promise.all(sessions.map(closeSession));
+    await Promise.all(sessions.map((session) => session.close()));
   }
 }
 
@@ -116,6 +104,7 @@ class LoadRun {
   private readonly submitLatency = new LatencyHistogram();
   private readonly receiptLatency = new LatencyHistogram();
   private readonly expectsReceipts: boolean;
+  private readonly template: SubmitTemplate;
   private binds: Bind[] = [];
   private submitted = 0;
   private accepted = 0;
@@ -143,10 +132,11 @@ class LoadRun {
 
   constructor(private readonly options: LoadtestOptions) {
     this.expectsReceipts = options.registeredDelivery !== 0;
+    this.template = new SubmitTemplate(options);
   }
 
   /** Submits on the bound sessions until done; resolves with the report. */
-  run(sessions: smpp.Session[], hooks: LoadtestHooks): Promise<LoadtestReport> {
+  run(sessions: EsmeSession[], hooks: LoadtestHooks): Promise<LoadtestReport> {
     return new Promise<LoadtestReport>((resolve, reject) => {
       this.settle = { resolve, reject };
       this.onProgress = hooks.onProgress ?? null;
@@ -172,7 +162,7 @@ class LoadRun {
   }
 
   /** Counts a deliver_sm or data_sm before it is answered. */
-  onDeliver(pdu: smpp.PDU): void {
+  onDeliver(pdu: Pdu): void {
     // A throw here would wedge the session (see the package notes): end the run with it instead.
     try {
       const info = parseReceipt(pdu);
@@ -189,30 +179,15 @@ class LoadRun {
     }
   }
 
-  private watch(session: smpp.Session, index: number): Bind {
-    const b: Bind = { index, session, inFlight: new Map(), draining: false, lastError: null, unbound: false };
-    session.on('submit_sm_resp', (pdu: smpp.PDU) => this.onResponse(b, pdu));
-    session.on('generic_nack', (pdu: smpp.PDU) => this.onResponse(b, pdu));
-    // Receipts may come as data_sm (SMPP 3.4 §4.7); openSession answers deliver_sm itself.
-    session.on('data_sm', (pdu: smpp.PDU) => {
-      this.onDeliver(pdu);
-      session.send(pdu.response());
-    });
-    // Anything else the SMSC asks is refused, so it never waits on us (SMPP 3.4 §4.3).
-    session.on('pdu', (pdu: smpp.PDU) => {
-      if (pdu.isResponse() || ANSWERED.has(pdu.command)) return;
-      session.send(new smpp.PDU('generic_nack', { command_status: Status.ESME_RINVCMDID, sequence_number: pdu.sequence_number }));
-    });
-    session.on('unbind', () => {
-      b.unbound = true;
-    });
-    session.on('error', (err: Error) => {
-      b.lastError = err;
-    });
-    session.on('close', () => {
+  private watch(session: EsmeSession, index: number): Bind {
+    const b: Bind = { index, session, inFlight: new Map(), draining: false };
+    // Receipts may come as deliver_sm or data_sm (SMPP 3.4 §4.7); the session answers both.
+    session.handlers = { onResponse: (pdu) => this.onResponse(b, pdu), onDeliver: (pdu) => this.onDeliver(pdu) };
+    session.socket.on('close', () => {
       const where = `${this.options.host}:${this.options.port}`;
-      if (b.unbound) this.fail(`bind ${index + 1} was unbound by ${where}`);
-      else this.fail(`bind ${index + 1} was closed by ${where}${b.lastError ? `: ${b.lastError.message}` : ''}`);
+      if (session.unreadable) this.fail(`bind ${index + 1} to ${where} was closed: ${session.unreadable}`);
+      else if (session.unbound) this.fail(`bind ${index + 1} was unbound by ${where}`);
+      else this.fail(`bind ${index + 1} was closed by ${where}${session.lastError ? `: ${session.lastError.message}` : ''}`);
     });
     return b;
   }
@@ -256,27 +231,16 @@ class LoadRun {
   }
 
   private send(b: Bind): void {
-    const o = this.options;
-    const pdu = new smpp.PDU('submit_sm', {
-      source_addr_ton: o.source.ton,
-      source_addr_npi: o.source.npi,
-      source_addr: o.source.addr,
-      dest_addr_ton: o.destination.ton,
-      dest_addr_npi: o.destination.npi,
-      destination_addr: o.destination.addr,
-      registered_delivery: o.registeredDelivery,
-      data_coding: o.dataCoding,
-      short_message: o.shortMessage,
-    });
     const sentAt = performance.now();
-    if (!b.session.send(pdu)) {
-      this.fail(`bind ${b.index + 1}: the connection to ${o.host}:${o.port} is no longer writable`);
+    const sequence = b.session.submit(this.template);
+    if (sequence === null) {
+      this.fail(`bind ${b.index + 1}: the connection to ${this.options.host}:${this.options.port} is no longer writable`);
       return;
     }
-    b.inFlight.set(pdu.sequence_number, sentAt);
+    b.inFlight.set(sequence, sentAt);
     this.submitted += 1;
-    // The package ignores back-pressure (see the notes); wait for 'drain' rather than queue in memory.
-    if (b.session.socket.writableNeedDrain) {
+    // Wait for 'drain' rather than queue in memory.
+    if (b.session.needsDrain) {
       b.draining = true;
       b.session.socket.once('drain', () => {
         b.draining = false;
@@ -285,23 +249,23 @@ class LoadRun {
     }
   }
 
-  private onResponse(b: Bind, pdu: smpp.PDU): void {
-    const sentAt = b.inFlight.get(pdu.sequence_number);
+  private onResponse(b: Bind, pdu: Pdu): void {
+    const sentAt = b.inFlight.get(pdu.sequence);
     // Not ours, or answered after it was given up as unanswered.
     if (sentAt === undefined) return;
-    b.inFlight.delete(pdu.sequence_number);
+    b.inFlight.delete(pdu.sequence);
     const now = performance.now();
     this.lastResponseAt = now;
     this.submitLatency.record(now - sentAt);
-    if (pdu.command === 'submit_sm_resp' && pdu.command_status === 0) {
+    if (pdu.commandId === SUBMIT_SM_RESP && pdu.status === 0) {
       this.accepted += 1;
-      const id = pdu['message_id'];
+      const id = pdu.fields['message_id'];
       if (this.expectsReceipts && typeof id === 'string' && id !== '') {
         for (const latency of this.matcher.accepted(id, sentAt)) this.receiptDone(sentAt + latency, latency);
       }
     } else {
       // A generic_nack always carries an error; one with 0 is still no acceptance.
-      const name = pdu.command_status === 0 ? 'generic_nack' : statusName(pdu.command_status);
+      const name = pdu.status === 0 ? 'generic_nack' : statusName(pdu.status);
       this.refused[name] = (this.refused[name] ?? 0) + 1;
       this.refusedTotal += 1;
     }
@@ -327,7 +291,7 @@ class LoadRun {
     if (this.expectsReceipts) this.matcher.expire(now - this.options.receiptTimeoutMs);
     if (now - this.lastEnquireAt >= ENQUIRE_LINK_MS) {
       this.lastEnquireAt = now;
-      for (const b of this.binds) b.session.enquire_link();
+      for (const b of this.binds) b.session.enquireLink();
     }
     this.rateSamples.push({ at: now, submitted: this.submitted });
     if (this.rateSamples.length > RATE_TICKS) this.rateSamples.shift();

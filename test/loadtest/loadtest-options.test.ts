@@ -5,6 +5,7 @@ import smpp from 'smpp';
 import { UsageError } from '../../src/errors.js';
 import { resolveLoadtestOptions, type LoadtestInput } from '../../src/loadtest/loadtest-options.js';
 import { NO_STAT, parseReceipt } from '../../src/loadtest/receipt-info.js';
+import { decodePdu } from '../../src/smpp/pdu-codec.js';
 import { encodeShortMessage, parseDataCoding } from '../../src/loadtest/short-message.js';
 
 const account = { systemId: 'acme', password: 'pw' };
@@ -104,8 +105,12 @@ test('parseReceipt: the TLV id first, else the Appendix B text; stat, finality, 
     ['a mobile-originated message', { esm_class: 0, short_message: body('hello there') }, { isReceipt: false, messageId: null, stat: NO_STAT, final: true }],
   ];
   for (const [what, fields, want] of cases) {
-    // Encoded and decoded by the smpp package, as a deliver_sm arrives.
+    // Encoded by the smpp package, as another SMSC would send it; decoded as the load test reads it.
     const wire = new smpp.PDU('deliver_sm', { source_addr: '436991234567', destination_addr: '436601234567', data_coding: 0, ...fields }).toBuffer();
-    assert.deepEqual(parseReceipt(new smpp.PDU(wire)), want, what);
+    assert.deepEqual(parseReceipt(decodePdu(wire)), want, what);
   }
+  // A data_sm carries its text in message_payload; in UCS2 the text is UTF-16BE.
+  const ucs2 = Buffer.from(appendixB('5a', 'DELIVRD'), 'utf16le').swap16();
+  const dataSm = new smpp.PDU('data_sm', { source_addr: '436991234567', destination_addr: '436601234567', esm_class: 0x04, data_coding: 8, message_payload: ucs2 }).toBuffer();
+  assert.deepEqual(parseReceipt(decodePdu(dataSm)), { isReceipt: true, messageId: '5a', stat: 'DELIVRD', final: true }, 'data_sm, UCS2 message_payload');
 });

@@ -1,28 +1,14 @@
 /**
  * The ESME side of one SMPP session over the `smpp` package's client: connect, bind, and close
- * politely. Shared by `smscd loadtest` and the benchmarks' load client (bench/lib/smpp-load.ts).
+ * politely, for the benchmarks' load client (smpp-load.ts) and the receipt benchmark. (`smscd
+ * loadtest` has its own lighter session, src/loadtest/esme-session.ts.)
  */
 import smpp from 'smpp';
-import { statusName } from '../smpp/command-status.js';
+import type { ConnectOptions } from '../../src/loadtest/esme-session.js';
+import { statusName } from '../../src/smpp/command-status.js';
 
 /** How a load session binds; submits need a transmitter or transceiver. */
 export type BindAs = 'transceiver' | 'transmitter' | 'receiver';
-
-/** Where to connect. */
-export interface ConnectOptions {
-  host: string;
-  port: number;
-  /**
-   * Connect over TLS.
-   * @defaultValue false
-   */
-  tls?: boolean;
-  /**
-   * With `tls`: accept a certificate that does not verify (self-signed, wrong name).
-   * @defaultValue false
-   */
-  insecure?: boolean;
-}
 
 /** What a bind sends. */
 export interface BindOptions {
