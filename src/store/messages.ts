@@ -1,6 +1,6 @@
 /** Repository for the `messages` table. */
 import type { Database, Statement } from 'better-sqlite3';
-import { remainingColumn, type PlannedDelivery } from './simulated-deliveries.js';
+import { FRESH_HORIZON_MS, remainingColumn, type DueDelivery, type PlannedDelivery } from './simulated-deliveries.js';
 
 /** The interface a message came in by (SPEC §1). */
 export type Channel = 'smpp' | 'api' | 'email' | 'console';
@@ -194,6 +194,38 @@ export function deliveryFacts(r: FactsRow): DeliveryFacts {
   return { accountId: r.account_id, channel: r.channel, messageType: r.message_type, registeredDelivery: r.registered_delivery, status: r.status, callbackTargetId: r.callback_target_id, callbackStatuses: statusList(r.callback_statuses) };
 }
 
+/** The first step of a message's timer as SimulatedDeliveryRepository.takeDue reads it from the row just inserted. */
+function firstStep(id: number, m: NewMessage, plan: PlannedDelivery, callbackStatuses: string | null): DueDelivery {
+  return {
+    messageId: String(id),
+    nextStatus: plan.nextStatus,
+    finalStatus: plan.finalStatus,
+    errorCode: plan.errorCode,
+    dueAt: plan.dueAt,
+    finalDueAt: plan.finalDueAt,
+    remaining: plan.remaining?.length ? plan.remaining : [],
+    facts: deliveryFacts({
+      account_id: m.accountId,
+      channel: m.channel,
+      message_type: m.messageType,
+      registered_delivery: m.registeredDelivery,
+      status: m.status,
+      callback_target_id: m.callbackTargetId ?? null,
+      callback_statuses: callbackStatuses,
+    }),
+    receiptParts: {
+      sourceAddr: m.sourceAddr,
+      sourceTon: m.sourceTon,
+      sourceNpi: m.sourceNpi,
+      destAddr: m.destAddr,
+      destTon: m.destTon,
+      destNpi: m.destNpi,
+      submittedAt: m.submittedAt,
+      text: m.text,
+    },
+  };
+}
+
 /** Message ids are the decimal row id: opaque to clients, never reused (AUTOINCREMENT). */
 const ID_PATTERN = /^[1-9][0-9]{0,15}$/;
 
@@ -207,8 +239,11 @@ export class MessageRepository {
 
   constructor(
     private readonly db: Database,
-    /** Told of every timer written with a message, to queue it (SimulatedDeliveryRepository.track). */
-    private readonly timers: { track(messageId: number, dueAt: number): void } | null = null,
+    /**
+     * Told of every timer written with a message, to queue it, and of every status change, which
+     * the step it may hold no longer matches (SimulatedDeliveryRepository.track and forget).
+     */
+    private readonly timers: { track(messageId: number, dueAt: number, step?: DueDelivery): void; forget(messageId: number): void } | null = null,
   ) {
     this.insertStmt = db.prepare(
       `INSERT INTO messages (account_id, channel, message_type, session_id, service_type,
@@ -244,6 +279,7 @@ export class MessageRepository {
    * of the event loop (profile of bench:full-path, issue 7).
    */
   setStatus(id: string, status: string, errorCode: number, doneAt: number | null, now: number, eventId: number, endTimer = false): void {
+    this.timers?.forget(Number(id));
     (endTimer ? this.statusEndingTimerStmt : this.statusStmt).run(status, errorCode, doneAt, now, eventId, Number(id));
   }
 
@@ -284,16 +320,17 @@ export class MessageRepository {
    * to group commits.
    */
   insert(m: NewMessage, plan: PlannedDelivery | null = null): string {
+    const callbackStatuses = m.callbackStatuses ? m.callbackStatuses.join(',') : null;
     const info = this.insertStmt.run(
       m.accountId, m.channel, m.messageType, m.sessionId, m.serviceType,
       m.sourceAddr, m.sourceTon, m.sourceNpi, m.destAddr, m.destTon, m.destNpi, m.esmClass, m.protocolId,
       m.priority, m.registeredDelivery, m.dataCoding, m.udh, m.body, m.text, m.partRef, m.partNumber, m.partCount,
       m.clientRef, m.scheduleAt, m.expiresAt, m.status, m.submittedAt, m.submittedAt, m.transferId ?? null, m.callbackTargetId ?? null,
-      m.callbackStatuses ? m.callbackStatuses.join(',') : null, m.replyMessageId ?? null, m.replySubject ?? null,
+      callbackStatuses, m.replyMessageId ?? null, m.replySubject ?? null,
       plan?.nextStatus ?? null, plan?.finalStatus ?? null, plan?.errorCode ?? null, plan?.dueAt ?? null, plan?.finalDueAt ?? null, plan ? remainingColumn(plan.remaining) : null,
     );
     const id = Number(info.lastInsertRowid);
-    if (plan) this.timers?.track(id, plan.dueAt);
+    if (plan) this.timers?.track(id, plan.dueAt, plan.dueAt - m.submittedAt <= FRESH_HORIZON_MS ? firstStep(id, m, plan, callbackStatuses) : undefined);
     return String(id);
   }
 

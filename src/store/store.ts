@@ -177,6 +177,7 @@ export class Store {
     } catch (err) {
       // Rolled back (the whole transaction, or this savepoint): ids SQLite handed out in it may come again.
       this.receipts.forgetRecent();
+      this.simulated.forgetFresh();
       throw err;
     }
   }

@@ -272,6 +272,47 @@ describe('simulator timers (columns of messages since migration 8, queued in mem
     assert.deepEqual(store.simulated.takeDue(10_000, 10).map((d) => [d.messageId, d.dueAt]), [[ids[4], 4_000], [ids[0], 5_000], [ids[3], 6_000]]);
   });
 
+  test('a first step held in memory since its insert is the step its row reads back', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const message = { ...newMessage(account.id, 'held'), messageType: 'whatsapp' as const, registeredDelivery: 1, callbackStatuses: ['delivered', 'read'] };
+    const plan = { nextStatus: 'sent', finalStatus: 'read', errorCode: 0, dueAt: 1_000, finalDueAt: 3_000, remaining: [['delivered', 2_000]] as Array<[string, number]> };
+    const held = store.transaction(() => store.messages.insert(message, plan));
+    const [fromMemory] = store.simulated.takeDue(1_000, 10);
+    const read = store.transaction(() => store.messages.insert(message, plan));
+    store.simulated.forgetFresh();
+    const [fromRow] = store.simulated.takeDue(1_000, 10);
+    assert.deepEqual([fromMemory?.messageId, fromRow?.messageId], [held, read]);
+    assert.deepEqual({ ...fromMemory, messageId: '' }, { ...fromRow, messageId: '' });
+    assert.deepEqual(fromRow?.facts.callbackStatuses, ['delivered', 'read']);
+  });
+
+  test('a held step is dropped when its row changes: a status recorded, a timer removed, a rollback', (t) => {
+    const store = openStore(t, freshPath(t));
+    const account = store.accounts.add(newAccount('acme'));
+    const plan = { nextStatus: 'delivered', finalStatus: 'delivered', errorCode: 0, dueAt: 1_000, finalDueAt: 1_000 };
+    const [changed, removed] = store.transaction(() => [store.messages.insert(newMessage(account.id, 'changed'), plan), store.messages.insert(newMessage(account.id, 'removed'), plan)]);
+    store.transaction(() => {
+      store.messages.setStatus(changed!, 'accepted', 0, null, 500, 1);
+      store.simulated.remove(removed!);
+    });
+    assert.deepEqual(
+      store.simulated.takeDue(1_000, 10).map((d) => [d.messageId, d.facts.status]),
+      [[changed, 'accepted']],
+      'the status as recorded since, and no step for the removed timer',
+    );
+    let gone: string | undefined;
+    assert.throws(() =>
+      store.transaction(() => {
+        gone = store.messages.insert(newMessage(account.id, 'rolled back'), plan);
+        throw new Error('rollback');
+      }),
+    );
+    const without = store.transaction(() => store.messages.insert(newMessage(account.id, 'no timer')));
+    assert.equal(without, gone, 'wanted SQLite to hand out the same id again');
+    assert.deepEqual(store.simulated.takeDue(1_000, 10), [], 'the rolled-back timer is not handed out for the message that took its id');
+  });
+
   test('a restart queues every pending timer again, reading from the saved mark on', (t) => {
     const path = freshPath(t);
     const opened: Store[] = [];
