@@ -31,6 +31,8 @@ export class Metrics {
   /** submits{channel=smpp,result=accepted} and submitLatency{channel=smpp}, bound once: the SMPP submit path counts every message, and resolving labels each time costs a hash per message. */
   readonly smppAccepted: { inc(): void };
   readonly smppSubmitLatency: { observe(seconds: number): void };
+  /** receiptsSent{result=acked}, bound once for the same reason: counted per receipt. */
+  readonly receiptsAcked: { inc(): void };
   private sources: GaugeSources | null = null;
 
   constructor() {
@@ -47,6 +49,7 @@ export class Metrics {
     });
     this.smppAccepted = this.submits.labels({ channel: 'smpp', result: 'accepted' });
     this.smppSubmitLatency = this.submitLatency.labels({ channel: 'smpp' });
+    this.receiptsAcked = this.receiptsSent.labels({ result: 'acked' });
     this.forwardLatency = new Histogram({
       name: 'smscd_forward_seconds',
       help: 'Duration of one forwarding attempt',

@@ -299,7 +299,8 @@ export class ReceiptPusher {
 
   private answered(accountId: number, state: AccountReceipts, row: OwedReceipt, session: SmppSession, status: number): void {
     if (state.inFlight.get(row.id)?.session !== session) return; // released meanwhile
-    this.metrics?.receiptsSent.inc({ result: status === Status.ESME_ROK ? 'acked' : 'refused' });
+    if (status === Status.ESME_ROK) this.metrics?.receiptsAcked.inc();
+    else this.metrics?.receiptsSent.inc({ result: 'refused' });
     if (status === Status.ESME_ROK || status === Status.ESME_RX_P_APPN) {
       if (status !== Status.ESME_ROK) session.log.warn({ messageId: row.messageId, status: statusName(status) }, 'client refused a receipt for good');
       // Keep it in flight until the outcome is committed, so no pump sends it again meanwhile.

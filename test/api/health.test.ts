@@ -10,6 +10,7 @@ import { addApiAccount, request, sendSms, type ApiAccount } from '../helpers/api
 import { cleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
 import { startReceiver } from '../helpers/http-receiver.js';
+import { bindCollecting, messageIdOf, submitMany } from '../helpers/receipts.js';
 import { bind, closeSession } from '../helpers/smpp-client.js';
 
 async function setup(ctx: TestContext): Promise<{ t: TestApp; acme: ApiAccount; defer: (fn: () => unknown) => void }> {
@@ -130,4 +131,27 @@ test('smscd_smpp_binds shows bound SMPP sessions by account', async (ctx) => {
   await closeSession(first.session);
   await closeSession(second.session);
   await eventually(async () => (sample(await scrape(t), 'smscd_smpp_binds', { account: 'acme' }) ?? 0) === 0, 2000, 'no bind after both closed');
+});
+
+test('smscd_smpp_receipts_sent_total counts receipts by the client answer: acked and refused', async (ctx) => {
+  const { t, acme, defer } = await setup(ctx);
+  const { session, collector } = await bindCollecting(t.port, 'acme', acme.password, 'transceiver');
+  defer(() => closeSession(session));
+  // The second message's receipt is refused for good (ESME_RX_P_APPN), the others acknowledged.
+  collector.shouldAnswer = (pdu) => {
+    if (collector.count !== 2) return true;
+    session.send(pdu.response({ command_status: 0x64 }));
+    return false;
+  };
+  const responses = await submitMany(session, [0, 1, 2].map(() => ({ registered_delivery: 1 })));
+  responses.forEach((r) => messageIdOf(r));
+  await collector.waitFor(3);
+  await eventually(
+    async () => {
+      const text = await scrape(t);
+      return sample(text, 'smscd_smpp_receipts_sent_total', { result: 'acked' }) === 2 && sample(text, 'smscd_smpp_receipts_sent_total', { result: 'refused' }) === 1;
+    },
+    5000,
+    'smscd_smpp_receipts_sent_total{result="acked"} 2 and {result="refused"} 1',
+  );
 });
