@@ -2,6 +2,7 @@
  * The checkpointer's thread (see checkpointer.ts): its own connection copies WAL pages back into
  * the database file, so the event loop never does that work nor waits for its two fsyncs.
  */
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -22,6 +23,8 @@ db.pragma('wal_autocheckpoint = 0');
 // This connection commits only takeOverRestart's write, whose durability does not matter (it
 // changes nothing); checkpoints still sync the WAL before and the database after (SQLite's NORMAL).
 db.pragma('synchronous = NORMAL');
+/** The database file, to sync it outside SQLite's locks before a RESTART. */
+const dbFd = openSync(path, 'r+');
 const readVersion = db.prepare<[], number>('PRAGMA user_version').pluck();
 
 interface CheckpointResult {
@@ -38,6 +41,14 @@ function checkpoint(): void {
     // would only grow: past restartPages, RESTART holds off writers for the short remainder and
     // lets the next transaction start the WAL from the beginning.
     if (passive && passive.log > restartPages) {
+      // A RESTART syncs the database file with the write lock held, and under steady writes the
+      // PASSIVE runs never sync it (they never copy the whole WAL): the kernel holds every page
+      // they copied since the last RESTART, seconds of writes, and that sync writes them all
+      // while every commit waits. Synced here first, without any lock, the RESTART's own sync has
+      // only the last PASSIVE's pages left: the write lock held 2.2 ms (median of 7) against 6.5
+      // (12) in bench:latency at 5,000/s on a calm disk. On a slow disk the sync held under the
+      // lock would be that whole backlog's write time.
+      fdatasyncSync(dbFd);
       const [restart] = db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[];
       if (restart && restart.busy === 0) takeOverRestart();
     }
@@ -65,5 +76,6 @@ parentPort?.on('message', (message: unknown) => {
   if (message !== 'stop') return;
   clearInterval(timer);
   db.close();
+  closeSync(dbFd);
   parentPort?.close();
 });

@@ -16,7 +16,8 @@ const INTERVAL_MS = 100;
 /**
  * WAL pages (4 KiB) past which the thread restarts the WAL: 256 MiB. A RESTART holds off the
  * writer until it is done: it copies what the last PASSIVE left and fsyncs the WAL and the
- * database file with the write lock held, 8–15 ms once the database has grown. The WAL fills at
+ * database file with the write lock held, 8–15 ms once the database has grown (2–3 ms since the
+ * thread syncs the database file first, outside the lock: checkpoint-worker.ts). The WAL fills at
  * ~85 MB/s at 5,000 submits/s with receipts, so at 64 MiB that was 20 stalls in 15 s — about 1 %
  * of all submits waited out one, which is where p99 submit_sm_resp sits. At 256 MiB it is 5
  * (bench:latency alternated, p99 at 5,000/s: server side 19.6 / 15.5 / 17.2 ms at 64 MiB against
